@@ -1,0 +1,1 @@
+"""I/O and nothing else: SFTP, the registry database, the outbox, extract files."""

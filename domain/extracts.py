@@ -1,0 +1,160 @@
+"""The extract contract (``contracts/EXTRACTS.md``) as data: one place that names every
+column, its type, format and allowed codes.
+
+The reader (``connectors.extract_file``), the row predicates and the Great Expectations
+suites (``expectations``), the sample generator and the drift tests all use these specs;
+nothing else spells a column name of an extract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from domain.codes import Source
+
+ColumnType = Literal["nik", "digits", "text", "int", "date", "month", "code", "flag"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    #: True: an empty value breaks the contract
+    required: bool = True
+    #: for ``date``: the strptime format; for ``digits``: the exact length
+    fmt: str | None = None
+    length: int | None = None
+    #: allowed values for ``code``/``int`` columns (compared after strip + upper case)
+    allowed: tuple[str, ...] | None = None
+    #: inclusive bounds for ``int`` columns
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtractSpec:
+    source: Source
+    #: file name pattern; ``{yyyymm}`` is the period without the dash
+    file_pattern: str
+    columns: tuple[Column, ...]
+    #: columns whose values must be unique in the file
+    unique: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def file_name(self, period: str) -> str:
+        return self.file_pattern.format(yyyymm=period.replace("-", ""))
+
+    def remote_path(self, period: str) -> str:
+        """Relative path inside the source's remote root: ``YYYY/MM/<file>``."""
+        year, month = period.split("-")
+        return f"{year}/{month}/{self.file_name(period)}"
+
+
+DUKCAPIL_DATE = "%d-%m-%Y"
+ISO_DATE = "%Y-%m-%d"
+
+STATUS_DASAR = ("HIDUP", "MATI", "PINDAH")
+KATEGORI = (
+    "OJOL", "ORGANDA", "PKL", "UMKM", "PKH", "RT_RW", "KADER_POSYANDU", "HONORER",
+    "PEMULUNG", "BURUH_HARIAN", "PRT", "LAINNYA",
+)  # fmt: skip
+SUMBER_IURAN = ("APBD_KOTA", "MANDIRI", "APBD_PROV", "CSR")
+STATUS_KEPESERTAAN = ("AKTIF", "NONAKTIF")
+PROGRAM = ("JKK+JKM", "JKK+JKM+JHT")
+
+DUKCAPIL = ExtractSpec(
+    source=Source.DUKCAPIL,
+    file_pattern="DUKCAPIL_3275_{yyyymm}.csv.gz",
+    columns=(
+        Column("NIK", "nik"),
+        Column("NO_KK", "digits", length=16),
+        Column("NAMA_LGKP", "text"),
+        Column("JENIS_KLMIN", "int", min=1, max=2),
+        Column("TMPT_LHR", "text", required=False),
+        Column("TGL_LHR", "date", fmt=DUKCAPIL_DATE),
+        Column("STAT_KWN", "int", min=1, max=4),
+        Column("JENIS_PKRJN", "int", min=1, max=89),
+        Column("NO_PROP", "int", min=11, max=99),
+        Column("NO_KAB", "int", min=1, max=99),
+        Column("NO_KEC", "int", min=1, max=99),
+        Column("NO_KEL", "int", min=1001, max=9999),
+        Column("ALAMAT", "text", required=False),
+        Column("NO_RT", "int", required=False, min=0, max=999),
+        Column("NO_RW", "int", required=False, min=0, max=999),
+        Column("STATUS_DASAR", "code", allowed=STATUS_DASAR),
+        # present exactly when STATUS_DASAR is not HIDUP (a cross-column rule)
+        Column("TGL_PERISTIWA", "date", required=False, fmt=DUKCAPIL_DATE),
+    ),
+    unique=("NIK",),
+)
+
+DTSEN = ExtractSpec(
+    source=Source.DTSEN,
+    file_pattern="DTSEN_3275_{yyyymm}.csv.gz",
+    columns=(
+        Column("NIK", "nik"),
+        Column("NO_KK", "digits", length=16),
+        Column("NAMA", "text"),
+        Column("KODE_WILAYAH", "code"),  # 32.75.CC.NNNN, must exist in the reference
+        Column("DESIL", "int", min=1, max=10),
+        Column("STATUS_PEKERJAAN", "int", required=False, min=1, max=8),
+        Column("PENERIMA_PKH", "flag", allowed=("Y", "N")),
+        Column("STATUS_KEBERADAAN", "int", allowed=("1", "2", "3", "4", "6")),
+        Column("TGL_PEMERINGKATAN", "date", fmt=ISO_DATE),
+    ),
+    unique=("NIK",),
+)
+
+BPJSTK = ExtractSpec(
+    source=Source.BPJSTK,
+    file_pattern="BPJSTK_BPU_3275_{yyyymm}.csv.gz",
+    columns=(
+        Column("KPJ", "digits", length=11),  # soft: a KPJ of another length is a warning
+        Column("NIK", "text"),  # as typed at registration: a matching outcome, not a reject
+        Column("NAMA", "text"),
+        Column("TGL_LAHIR", "date", fmt=ISO_DATE),
+        Column("KATEGORI", "code", allowed=KATEGORI),
+        Column("PROGRAM", "code", allowed=PROGRAM),
+        Column("UPAH_DILAPORKAN", "int", min=0),
+        Column("IURAN_BULANAN", "int", min=0),
+        Column("SUMBER_IURAN", "code", allowed=SUMBER_IURAN),
+        Column("TGL_AKTIF", "date", fmt=ISO_DATE),
+        Column("STATUS_KEPESERTAAN", "code", allowed=STATUS_KEPESERTAAN),
+        Column("BULAN_IURAN_TERAKHIR", "month", required=False, fmt="%Y-%m"),
+    ),
+    unique=("KPJ",),
+)
+
+VERIFIKASI = ExtractSpec(
+    source=Source.DUKCAPIL,  # arrives on the Dukcapil side or a local inbox
+    file_pattern="HASIL_VERIFIKASI_{yyyymm}.csv",
+    columns=(
+        Column("CASE_ID", "text"),
+        Column("NIK", "nik"),
+        Column("HASIL", "code", allowed=("LAYAK", "TIDAK_LAYAK", "NIK_DIKOREKSI")),
+        Column("NIK_BARU", "nik", required=False),  # required when HASIL = NIK_DIKOREKSI
+        Column("CATATAN", "text", required=False),
+        Column("PETUGAS", "text"),
+        Column("TGL_VERIFIKASI", "date", fmt=ISO_DATE),
+    ),
+    unique=("CASE_ID",),
+)
+
+SPECS: dict[Source, ExtractSpec] = {
+    Source.DUKCAPIL: DUKCAPIL,
+    Source.DTSEN: DTSEN,
+    Source.BPJSTK: BPJSTK,
+}
+
+#: the name of the column that carries the original line number of each row
+LINE = "_line"

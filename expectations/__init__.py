@@ -1,0 +1,1 @@
+"""Validation of the extracts: parsing, row predicates, Great Expectations suites, quarantine."""

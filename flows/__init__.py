@@ -1,0 +1,1 @@
+"""Prefect flows: the monthly reconciliation and the re-verification flow."""

@@ -1,0 +1,1 @@
+"""Deployments, schedules, server and worker setup."""

@@ -1,0 +1,97 @@
+"""One hierarchy of errors, handled in one place (the CLI and the flows).
+
+* ``TransientError``: the network or a locked database; tasks retry these with backoff.
+* ``DataError``: the data itself is wrong (checksum, format, failed expectations); never
+  retried; the message names the file, and where it applies the row, column and rule.
+* ``ConfigError``: the settings or the credentials are wrong; never retried.
+
+Messages never carry a full NIK or name (use ``domain.privacy``).
+"""
+
+from __future__ import annotations
+
+
+class SigapError(Exception):
+    """Base of every error the software raises on purpose."""
+
+    #: what an operator should do next (shown by the CLI and in the run's final state)
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:  # message plus the hint, once
+        base = super().__str__()
+        return f"{base} -- {self.hint}" if self.hint else base
+
+
+class TransientError(SigapError):
+    """Worth retrying: network trouble, a busy database."""
+
+    hint = "this is usually temporary; the task is retried, or re-run the period later"
+
+
+class SftpUnavailable(TransientError):
+    pass
+
+
+class DatabaseBusy(TransientError):
+    pass
+
+
+class ConfigError(SigapError):
+    hint = "check the settings (sigap settings show) and the credentials"
+
+
+class AuthenticationFailed(ConfigError):
+    pass
+
+
+class UnknownHostKey(ConfigError):
+    hint = (
+        "the server's host key is not in the pinned known_hosts file; verify the key "
+        "fingerprint with the provider and add it (never auto-accept)"
+    )
+
+
+class DataError(SigapError):
+    """The delivered data is wrong; re-running will not help until the provider resends."""
+
+    hint = "ask the provider to resend the file, then re-run the period"
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None):
+        self.file = file
+        super().__init__(f"{file}: {message}" if file else message, hint=hint)
+
+
+class DeliveryIncomplete(DataError):
+    hint = "the provider has not finished the delivery; re-run once the .sha256 file is there"
+
+
+class RemoteFileMissing(DeliveryIncomplete):
+    pass
+
+
+class ChecksumMismatch(DataError):
+    pass
+
+
+class FileFormatError(DataError):
+    """Not gzip, truncated, too large, not UTF-8, wrong separator, missing columns, empty."""
+
+
+class ValidationFailed(DataError):
+    """An extract failed its extract-level rules (reject share, row count drift)."""
+
+    hint = (
+        "read the rejects file and the validation table, ask the provider to resend, or "
+        "accept the delivery for this run with --accept-flagged SOURCE after checking it"
+    )
+
+
+class PublishConflict(SigapError):
+    """Another run is publishing the same period right now."""
+
+    hint = "wait for the other run to finish, then re-run if needed"

@@ -1,0 +1,207 @@
+"""Typed settings: a TOML file plus ``SIGAP_...`` environment overrides.
+
+Precedence (highest first): keyword arguments, environment variables
+(``SIGAP_DATABASE__URL``, ``SIGAP_RULES__QUOTA``, ``SIGAP_SFTP__DUKCAPIL__HOST`` ...),
+the TOML file (``--config``, else ``$SIGAP_CONFIG``, else ``./sigap.toml`` when present),
+then the defaults below. Nothing is read at import time: call ``load_settings``.
+
+Every field has a description: ``sigap settings table`` renders the README's table from
+them.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+_TOML_PATH: ContextVar[Path | None] = ContextVar("sigap_toml_path", default=None)
+
+
+class SftpEndpoint(BaseModel):
+    """One SFTP server (one per source: each agency runs its own)."""
+
+    host: str = Field("127.0.0.1", description="SFTP host name or address")
+    port: int = Field(22, description="SFTP port")
+    username: str = Field("sigap", description="SFTP user name")
+    private_key_path: Path | None = Field(
+        None, description="path to the private key used to log in (key authentication only)"
+    )
+    private_key_passphrase: SecretStr | None = Field(
+        None, description="passphrase of the private key, if it has one"
+    )
+    known_hosts_path: Path | None = Field(
+        None,
+        description="pinned known_hosts file holding the server's host key; unknown keys are refused",
+    )
+    remote_root: str = Field(".", description="remote folder that holds the source's YYYY/MM tree")
+    timeout_seconds: float = Field(30.0, description="connect and read timeout")
+    retries: int = Field(3, description="attempts for transient network errors (with backoff)")
+
+
+class SourcesSettings(BaseModel):
+    kind: Literal["sftp", "local"] = Field(
+        "sftp", description="where extracts come from: `sftp` servers or a `local` folder tree"
+    )
+    local_root: Path | None = Field(
+        None, description="with kind=local: the folder holding dukcapil/, dtsen/, bpjstk/ trees"
+    )
+    dukcapil: SftpEndpoint = Field(
+        default_factory=lambda: SftpEndpoint(remote_root="dukcapil"),
+        description="Dukcapil's SFTP endpoint",
+    )
+    dtsen: SftpEndpoint = Field(
+        default_factory=lambda: SftpEndpoint(remote_root="dtsen"),
+        description="DTSEN's SFTP endpoint",
+    )
+    bpjstk: SftpEndpoint = Field(
+        default_factory=lambda: SftpEndpoint(remote_root="bpjstk"),
+        description="BPJS Ketenagakerjaan's SFTP endpoint",
+    )
+    verifikasi: SftpEndpoint | None = Field(
+        None, description="where re-verification results arrive (default: beside Dukcapil's)"
+    )
+    outbound: SftpEndpoint | None = Field(
+        None, description="where outbox files are uploaded (none: local outbox only)"
+    )
+    checksum_wait_seconds: float = Field(
+        0.0, description="how long to poll for a missing .sha256 before calling the delivery incomplete"
+    )
+    checksum_poll_seconds: float = Field(10.0, description="interval between polls for the .sha256")
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the registry (default: a SQLite file data_dir/registry.sqlite)",
+    )
+    auto_upgrade: bool = Field(
+        True, description="apply Alembic migrations automatically before a run (embedded mode)"
+    )
+
+
+class RuleSettings(BaseModel):
+    """The rule book's parameters (PROGRAM.md, all configurable)."""
+
+    max_desil: int = Field(5, description="highest DTSEN desil that qualifies")
+    min_age: int = Field(15, description="youngest qualifying age (whole years at period end)")
+    max_age: int = Field(65, description="oldest qualifying age (whole years at period end)")
+    quota: int = Field(51_666, description="cap on city-paid participants")
+    annual_budget_idr: int | None = Field(
+        None, description="annual budget in rupiah; when set the cap is min(quota, budget / 12 months)"
+    )
+    monthly_contribution_idr: int = Field(
+        16_800, description="JKK+JKM contribution per participant per month (Rp)"
+    )
+    typo_name_similarity: float = Field(
+        0.90, description="minimum name similarity for NIK_PROBABLE_TYPO"
+    )
+    mismatch_name_similarity: float = Field(
+        0.85, description="below this name similarity a matched NIK is IDENTITY_MISMATCH"
+    )
+    max_nik_edits: int = Field(
+        2, description="digit edits (substitution or adjacent transposition) for a probable typo"
+    )
+    escalate_after_periods: int = Field(
+        2, description="a re-verification case open longer than this is escalated"
+    )
+
+
+class ValidationSettings(BaseModel):
+    max_reject_share: float = Field(
+        0.01, description="an extract with a larger share of rejected rows fails validation"
+    )
+    row_count_tolerance: dict[str, float] = Field(
+        default_factory=lambda: {"dukcapil": 0.10, "dtsen": 0.10, "bpjstk": 0.10},
+        description="allowed relative row-count change against the previous accepted extract, per source",
+    )
+    max_uncompressed_bytes: int = Field(
+        4 * 1024**3, description="cap on an extract's uncompressed size (decompression-bomb guard)"
+    )
+    data_docs: bool = Field(True, description="build Great Expectations Data Docs for each run")
+
+
+class Settings(BaseSettings):
+    """All settings of SIGAP Registry."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIGAP_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        Path("data"), description="working folder: downloads, baselines, rejects, GX docs, SQLite"
+    )
+    outbox_dir: Path | None = Field(
+        None, description="where published files go (default: data_dir/outbox)"
+    )
+    mode: Literal["embedded", "server"] = Field(
+        "embedded",
+        description="`embedded`: the monthly flow runs re-verification itself; `server`: an event triggers its deployment",
+    )
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _TOML_PATH.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    # derived paths -------------------------------------------------------------------
+    @property
+    def outbox(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url is not None:
+            return self.database.url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'registry.sqlite').resolve()}"
+
+
+def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings from ``config`` (a TOML file), else ``$SIGAP_CONFIG``, else ``./sigap.toml``
+    when it exists; environment variables override the file, ``overrides`` override all."""
+    from sigap.errors import ConfigError
+
+    path = Path(config) if config else None
+    if path is None and os.environ.get("SIGAP_CONFIG"):
+        path = Path(os.environ["SIGAP_CONFIG"])
+    if path is None and Path("sigap.toml").is_file():
+        path = Path("sigap.toml")
+    if path is not None and not path.is_file():
+        raise ConfigError(f"settings file {path} does not exist")
+    token = _TOML_PATH.set(path)
+    try:
+        return Settings(**overrides)
+    except Exception as exc:  # pydantic's ValidationError names the field
+        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc
+    finally:
+        _TOML_PATH.reset(token)
+
+
+def rule_parameters(settings: Settings):
+    """The domain's immutable rule parameters from the settings."""
+    from domain.rules import RuleParameters
+
+    return RuleParameters(**settings.rules.model_dump())

@@ -1,0 +1,1 @@
+"""Thin Prefect tasks: retries, caching, logging and artifacts around connectors/expectations/domain."""
