@@ -1,0 +1,93 @@
+"""Identifiers: the NIK's structure and what it embeds.
+
+A NIK is ``PPKKCC DDMMYY SSSS``: the kecamatan where it was first issued, the birth date
+with 40 added to the day for women, and a serial ``0001``-``9999``. There is no check digit.
+All functions are vectorised over pandas Series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domain.reference import kecamatan_codes
+
+#: rule names, as they appear in rejects files and validation tables
+NIK_FORMAT = "NIK_FORMAT"  # not exactly 16 digits
+NIK_REGION = "NIK_REGION"  # first six digits are not a kecamatan in the reference list
+NIK_DATE = "NIK_DATE"  # DDMMYY is not a real date (women: day + 40)
+NIK_SERIAL = "NIK_SERIAL"  # serial 0000
+
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def normalise_nik(nik: pd.Series) -> pd.Series:
+    """Strip surrounding white space; nothing else (a NIK with letters or inner spaces stays
+    malformed: it is a matching outcome, not something to guess at)."""
+    return nik.astype("string").str.strip()
+
+
+def _parts(nik: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    s = nik.astype("string")
+    shaped = s.str.fullmatch(r"\d{16}").fillna(False).to_numpy(dtype=bool)
+    safe = s.where(shaped, "0000000000000000")
+    dd = pd.to_numeric(safe.str[6:8]).to_numpy(dtype=np.int16)
+    mm = pd.to_numeric(safe.str[8:10]).to_numpy(dtype=np.int16)
+    yy = pd.to_numeric(safe.str[10:12]).to_numpy(dtype=np.int16)
+    return safe, shaped, dd, mm, yy
+
+
+def nik_problems(nik: pd.Series) -> pd.Series:
+    """The first structural rule each NIK breaks (``NIK_FORMAT``, ``NIK_REGION``,
+    ``NIK_DATE``, ``NIK_SERIAL``), or null when it is well formed."""
+    safe, shaped, dd, mm, yy = _parts(nik)
+    day = np.where(dd > 40, dd - 40, dd)
+    month_ok = (mm >= 1) & (mm <= 12)
+    dim = _DAYS_IN_MONTH[np.clip(mm, 0, 12)]
+    # 29 Feb exists in 19YY or 20YY when YY % 4 == 0 (2000 was a leap year)
+    leap_ok = ~((mm == 2) & (day == 29) & (yy % 4 != 0))
+    date_ok = month_ok & (day >= 1) & (day <= dim) & leap_ok & ~((dd > 31) & (dd < 41))
+    region_ok = safe.str[:6].isin(kecamatan_codes()).to_numpy(dtype=bool)
+    serial_ok = (safe.str[12:] != "0000").to_numpy(dtype=bool)
+    out = np.full(len(safe), None, dtype=object)
+    out[~serial_ok] = NIK_SERIAL
+    out[~date_ok] = NIK_DATE
+    out[~region_ok] = NIK_REGION
+    out[~shaped] = NIK_FORMAT
+    return pd.Series(out, index=nik.index, dtype="string")
+
+
+def is_valid_nik(nik: pd.Series) -> pd.Series:
+    return nik_problems(nik).isna()
+
+
+def nik_sex(nik: pd.Series) -> pd.Series:
+    """1 (male) or 2 (female) as embedded in the NIK; null when malformed."""
+    safe, shaped, dd, _, _ = _parts(nik)
+    sex = np.where(dd > 40, 2, 1).astype("int8")
+    return pd.Series(sex, index=nik.index).astype("Int8").where(shaped)
+
+
+def nik_birth_date(nik: pd.Series, registry_birth_date: pd.Series) -> pd.Series:
+    """The birth date embedded in the NIK, with the century taken from the civil-registry
+    birth date (the two-digit year is ambiguous). NaT where it is not a real date."""
+    safe, shaped, dd, mm, yy = _parts(nik)
+    day = np.where(dd > 40, dd - 40, dd)
+    reg = pd.to_datetime(registry_birth_date)
+    century = (reg.dt.year // 100 * 100).fillna(2000).to_numpy(dtype=np.int32)
+    frame = pd.DataFrame({"year": century + yy, "month": mm, "day": day}, index=nik.index)
+    out = pd.to_datetime(frame, errors="coerce")
+    return out.where(shaped)
+
+
+def nik_agrees_with_registry(
+    nik: pd.Series, birth_date: pd.Series, sex: pd.Series
+) -> pd.Series:
+    """True where the NIK's embedded date (and sex) agree with the civil registry.
+
+    Disagreement is a warning, never a rejection: registry corrections keep the NIK.
+    """
+    embedded = nik_birth_date(nik, birth_date)
+    same_date = embedded.eq(pd.to_datetime(birth_date)).fillna(False)
+    same_sex = nik_sex(nik).eq(pd.Series(sex, index=nik.index).astype("Int8")).fillna(False)
+    return (same_date & same_sex).astype(bool)
