@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -37,3 +37,22 @@ def compact(period: str) -> str:
     """``'2026-10'`` -> ``'202610'`` (as in file names)."""
     year, month = parse_period(period)
     return f"{year}{month:02d}"
+
+
+#: the city's time zone: schedules and period boundaries are in Jakarta time (WIB)
+CITY_TIMEZONE = "Asia/Jakarta"
+
+
+def period_for_schedule(scheduled: datetime) -> str:
+    """The period a scheduled monthly run reconciles: the month before the run's date in
+    Jakarta time (a run scheduled 2026-12-05 02:00 WIB reconciles 2026-11).
+
+    ``scheduled`` must be time-zone aware (Prefect gives UTC): 2026-01-04T19:00Z is already
+    5 January in Jakarta, so it reconciles 2025-12.
+    """
+    import pendulum
+
+    if scheduled.tzinfo is None:
+        raise ValueError("the scheduled time must be time-zone aware")
+    local = pendulum.instance(scheduled).in_timezone(CITY_TIMEZONE)
+    return previous_period(f"{local.year}-{local.month:02d}")

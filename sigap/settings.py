@@ -205,3 +205,80 @@ def rule_parameters(settings: Settings):
     from domain.rules import RuleParameters
 
     return RuleParameters(**settings.rules.model_dump())
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
+    """Render settings as a TOML file (secrets left out unless asked for)."""
+    data = settings.model_dump(mode="json", exclude_none=True)
+
+    def emit(table: dict[str, Any], prefix: str) -> list[str]:
+        scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+        tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
+        lines: list[str] = []
+        if prefix and scalars:
+            lines.append(f"\n[{prefix}]")
+        for key, value in scalars:
+            if not include_secrets and ("passphrase" in key or key == "url" and "@" in str(value)):
+                continue
+            lines.append(f"{key} = {_toml_value(value)}")
+        for key, value in tables:
+            lines.extend(emit(value, f"{prefix}.{key}" if prefix else key))
+        return lines
+
+    return "\n".join(emit(data, "")).lstrip() + "\n"
+
+
+def settings_markdown_table() -> str:
+    """Every setting with its environment variable, default and description (the README's
+    settings table is generated from this: ``sigap settings table``)."""
+    from pydantic_core import PydanticUndefined
+
+    rows = ["| setting (TOML) | environment variable | default | description |", "|---|---|---|---|"]
+
+    def default_of(field) -> str:
+        if field.default is not PydanticUndefined:
+            value = field.default
+        elif field.default_factory is not None:
+            value = field.default_factory()
+        else:
+            return ""
+        if isinstance(value, BaseModel):
+            return ""
+        return "" if value is None else f"`{value}`"
+
+    def walk(model: type[BaseModel], prefix: list[str]) -> None:
+        for name, field in model.model_fields.items():
+            path = prefix + [name]
+            annotation = field.annotation
+            nested = None
+            for candidate in getattr(annotation, "__args__", ()) or (annotation,):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    nested = candidate
+            if nested is not None and name in ("dukcapil", "dtsen", "bpjstk", "verifikasi", "outbound"):
+                rows.append(
+                    f"| `{'.'.join(path)}.*` | `SIGAP_{'__'.join(p.upper() for p in path)}__*` | | "
+                    f"{field.description or ''}: the fields of an SFTP endpoint below |"
+                )
+                continue
+            if nested is not None:
+                walk(nested, path)
+                continue
+            env = "SIGAP_" + "__".join(p.upper() for p in path)
+            rows.append(f"| `{'.'.join(path)}` | `{env}` | {default_of(field)} | {field.description or ''} |")
+
+    walk(Settings, [])
+    rows.append("| | | | **An SFTP endpoint** (`sources.dukcapil`, `sources.dtsen`, `sources.bpjstk`, `sources.verifikasi`, `sources.outbound`): |")
+    for name, field in SftpEndpoint.model_fields.items():
+        rows.append(f"| `sources.<source>.{name}` | `SIGAP_SOURCES__<SOURCE>__{name.upper()}` | {default_of(field)} | {field.description or ''} |")
+    return "\n".join(rows)

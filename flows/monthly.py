@@ -1,0 +1,136 @@
+"""The monthly reconciliation: ingest -> validate -> reconcile -> changes -> publish -> report.
+
+One run per period, named ``reconcile-YYYY-MM``. Scheduled runs derive the period from
+their scheduled time (the previous month in Jakarta time); operators re-run a period after
+a provider's fix with ``sigap run --period YYYY-MM`` or from the Prefect UI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from domain.codes import Source
+from domain.periods import parse_period, period_for_schedule
+from sigap.errors import ValidationFailed
+from sigap.settings import load_settings, rule_parameters
+from tasks import ingest, publish, registry, reconcile, report, validate
+from tasks.progress import StageProgress
+
+
+def resolve_period(period: str | None) -> str:
+    """The explicit period, else the one the scheduled time implies."""
+    if period:
+        parse_period(period)
+        return period
+    return period_for_schedule(flow_run.get_scheduled_start_time())
+
+
+def _run_name() -> str:
+    params = flow_run.get_parameters()
+    return f"reconcile-{resolve_period(params.get('period'))}"
+
+
+@flow(
+    name="monthly-reconciliation",
+    flow_run_name=_run_name,
+    description=__doc__,
+    validate_parameters=True,
+)
+def monthly_reconciliation(
+    period: str | None = None,
+    force: bool = False,
+    accept_flagged: list[str] | None = None,
+    config: str | None = None,
+) -> publish.RunSummary:
+    """Reconcile one period and publish a release.
+
+    Args:
+        period: ``YYYY-MM``; empty for scheduled runs (the previous month in Jakarta time).
+        force: re-validate everything and publish a new version even if nothing changed.
+        accept_flagged: sources (``dukcapil``, ``dtsen``, ``bpjstk``) an operator has checked
+            and accepts for this run although they failed an extract-level rule.
+        config: path of a settings TOML file (default: $SIGAP_CONFIG or ./sigap.toml).
+    """
+    logger = get_run_logger()
+    period = resolve_period(period)
+    settings = load_settings(config)
+    params = rule_parameters(settings)
+    accepted = sorted({Source(s).value for s in (accept_flagged or [])})
+    progress = StageProgress(period, ["download", "validate", "reconcile", "changes", "publish", "report"])
+
+    # 1. ingest ---------------------------------------------------------------------
+    with progress.stage("download"):
+        fetch_futures = {s: ingest.fetch_extract.submit(settings, s, period) for s in Source}
+        results_future = ingest.fetch_verification_results.submit(settings, period)
+        fetched = {s: f.result() for s, f in fetch_futures.items()}
+        verification_file = results_future.result()
+
+    # 2. validate ------------------------------------------------------------------
+    with progress.stage("validate"):
+        previous = registry.read_previous_state(settings, period)
+        validations = {}
+        for source in Source:
+            validations[source] = validate.validate_source.with_options(refresh_cache=force)(
+                settings,
+                source,
+                period,
+                fetched[source],
+                previous.previous_rows.get(str(source)),
+                str(source) in accepted,
+            )
+        failed = [v for v in validations.values() if not v.usable]
+        if failed:
+            report.publish_validation_failure(settings, period, list(validations.values()))
+            raise ValidationFailed(
+                "; ".join(f"{v.source}: {v.failure_message}" for v in failed)
+                + f" -- nothing was published for {period}"
+            )
+
+    # 3. reconcile -----------------------------------------------------------------
+    with progress.stage("reconcile"):
+        digests = {str(s): v.sha256 for s, v in validations.items()}
+        frames = reconcile.load_frames(settings, period, digests)
+        all_cases = registry.read_cases(settings)
+        verification = publish.read_verification(settings, period, verification_file, all_cases)
+        result = reconcile.reconcile_period(
+            period, frames, params, previous.terminated_kpjs, verification.verified
+        )
+
+    # 4. changes and cases ---------------------------------------------------------
+    with progress.stage("changes"):
+        baseline = reconcile.load_frames(settings, previous.previous_period, previous.previous_digests)
+        changes = reconcile.detect_period_changes(period, baseline, frames, result.entries, params)
+        open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
+        plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params)
+
+    # 5. publish (database + outbox, atomically) and 6. report -----------------------
+    with progress.stage("publish"):
+        if verification_file is not None:
+            digests["verifikasi"] = verification_file.sha256
+        summary = publish.publish_period(
+            settings,
+            period,
+            result,
+            changes,
+            plan,
+            verification,
+            list(validations.values()),
+            digests,
+            accepted,
+            force,
+        )
+    with progress.stage("report"):
+        report.publish_run_artifacts(summary)
+
+    # re-verification: its own flow run ---------------------------------------------
+    if summary.status == "PUBLISHED" and summary.needs_reverification:
+        publish.announce_population_change(summary)
+        if settings.mode == "embedded":
+            from flows.reverification import reverification
+
+            reverification(period=period, config=config)
+    logger.info(summary.headline())
+    return summary

@@ -1,0 +1,275 @@
+"""The ``sigap`` command line.
+
+Every command reads the settings (``--config`` TOML file, ``SIGAP_...`` environment
+variables) and handles errors in one place: a SIGAP error prints one clear message with
+what to do next and exits non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sigap.errors import SigapError
+
+app = typer.Typer(
+    name="sigap",
+    help=(
+        "SIGAP Registry: the monthly reconciliation of Kota Bekasi's city-paid BPJS "
+        "Ketenagakerjaan (JKK+JKM) participants against Dukcapil and DTSEN.\n\n"
+        "Start with `sigap demo` (sample data, embedded SFTP server, SQLite, no Prefect "
+        "server needed)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The registry database (Alembic migrations).", no_args_is_help=True)
+settings_app = typer.Typer(help="Show the settings and their documentation.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(settings_app, name="settings")
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Optional[Path],
+    typer.Option("--config", "-c", help="settings TOML file (default: $SIGAP_CONFIG or ./sigap.toml)"),
+]
+PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="the period, YYYY-MM")]
+
+
+def _fail(exc: BaseException) -> None:
+    err.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
+
+
+def _guard(fn):
+    """Run a command body with the project's error handling."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except SigapError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(code=130)
+
+    return wrapper
+
+
+def _settings(config: Path | None, **overrides):
+    from sigap.settings import load_settings
+
+    return load_settings(config, **overrides)
+
+
+# --- the main job ------------------------------------------------------------------------
+
+
+@app.command()
+@_guard
+def run(
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="YYYY-MM (default: previous month, Jakarta time)")] = None,
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option(help="re-validate everything and publish a new version even if nothing changed")] = False,
+    accept_flagged: Annotated[
+        Optional[list[str]],
+        typer.Option("--accept-flagged", help="accept SOURCE for this run although it failed an extract-level check (repeatable; recorded on the release)"),
+    ] = None,
+) -> None:
+    """Reconcile one period against the configured SFTP servers and publish a release."""
+    from flows.monthly import monthly_reconciliation
+
+    summary = monthly_reconciliation(
+        period=period, force=force, accept_flagged=accept_flagged or None,
+        config=str(config) if config else None,
+    )
+    print_summary(summary)
+
+
+@app.command()
+@_guard
+def demo(
+    residents: Annotated[int, typer.Option(help="residents in the sample city")] = 20_000,
+    start: Annotated[str, typer.Option(help="first sample period, YYYY-MM")] = "2026-08",
+    months: Annotated[int, typer.Option(help="consecutive periods to reconcile")] = 3,
+    workdir: Annotated[Path, typer.Option(help="where the demo keeps everything")] = Path("data/demo"),
+    seed: Annotated[int, typer.Option(help="random seed of the sample")] = 42,
+) -> None:
+    """Generate sample extracts, serve them from an embedded SFTP server on 127.0.0.1, and
+    run the monthly reconciliation for each sample period (SQLite registry, no Prefect
+    server needed)."""
+    from sigap.demo import run_demo
+
+    run_demo(workdir=workdir, residents=residents, start=start, months=months, seed=seed, console=console)
+
+
+@app.command()
+@_guard
+def sample(
+    out: Annotated[Path, typer.Option(help="output folder (sftp/ tree and truth/)")] = Path("data/sample"),
+    residents: Annotated[int, typer.Option(help="residents (1,000 to 2,600,000)")] = 20_000,
+    start: Annotated[str, typer.Option(help="first period, YYYY-MM")] = "2026-08",
+    months: Annotated[int, typer.Option(help="consecutive periods")] = 2,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 42,
+) -> None:
+    """Write contract-conformant sample extracts (+ .sha256) and their ground truth."""
+    from sigap.demo import generate_sample
+
+    manifest = generate_sample(out, residents=residents, start=start, months=months, seed=seed, console=console)
+    console.print(f"sample written: SFTP tree [bold]{manifest.sftp_root}[/], ground truth {manifest.truth_root}")
+
+
+@app.command()
+@_guard
+def explain(
+    period: PeriodOpt,
+    nik: Annotated[Optional[str], typer.Option(help="the person's NIK")] = None,
+    kpj: Annotated[Optional[str], typer.Option(help="or the participant's KPJ")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """A person's decision, reasons and evidence in the period's latest release.
+
+    This is the operator's own look-up: it shows the full NIK and name."""
+    from sigap.lookups import explain_person
+
+    if not nik and not kpj:
+        raise typer.BadParameter("give --nik or --kpj")
+    console.print(explain_person(_settings(config), period, nik=nik, kpj=kpj))
+
+
+@app.command()
+@_guard
+def whatif(
+    period: PeriodOpt,
+    budget: Annotated[Optional[int], typer.Option(help="annual budget in rupiah")] = None,
+    quota: Annotated[Optional[int], typer.Option(help="participant quota")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """How many more would be enrolled with another budget or quota (publishes nothing)."""
+    from sigap.lookups import what_if
+
+    console.print(what_if(_settings(config), period, budget=budget, quota=quota))
+
+
+@app.command("verify-results")
+@_guard
+def verify_results(
+    file: Annotated[Path, typer.Argument(help="HASIL_VERIFIKASI_YYYYMM.csv (with its .sha256 beside it)")],
+    period: Annotated[Optional[str], typer.Option(help="period the results belong to (default: from the file name)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check a re-verification results file and place it where the next run picks it up."""
+    from sigap.lookups import stage_verification_results
+
+    console.print(stage_verification_results(_settings(config), file, period))
+
+
+@app.command()
+@_guard
+def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
+    """Run the re-verification flow (kelurahan worklists) for a period's latest release."""
+    from flows.reverification import reverification
+
+    summary = reverification(period=period, config=str(config) if config else None)
+    console.print(f"{summary.open_cases:,} open cases, worklists in {summary.folder}")
+
+
+@app.command()
+@_guard
+def serve(config: ConfigOpt = None) -> None:
+    """Serve both flows from this process (schedule, concurrency limit 1, event trigger):
+    a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL)."""
+    from infra.serve import serve_flows
+
+    serve_flows(str(config) if config else None)
+
+
+@app.command()
+@_guard
+def bench(
+    residents: Annotated[int, typer.Option(help="residents (full city: 2,600,000)")] = 2_600_000,
+    workdir: Annotated[Path, typer.Option(help="benchmark working folder")] = Path("bench-out"),
+    database_url: Annotated[Optional[str], typer.Option(help="registry URL (default: a throwaway PostgreSQL database at 127.0.0.1:5432)")] = None,
+    output: Annotated[Path, typer.Option(help="figures as JSON")] = Path("bench-out/bench.json"),
+) -> None:
+    """The city-scale benchmark: two periods end to end over a real OpenSSH sshd,
+    publishing to PostgreSQL; prints time and peak memory per stage and the pyarrow floor."""
+    from sigap.bench import run_bench
+
+    run_bench(residents=residents, workdir=workdir, database_url=database_url, output=output, console=console)
+
+
+# --- database and settings -----------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+@_guard
+def db_upgrade(config: ConfigOpt = None, revision: str = "head") -> None:
+    """Apply the Alembic migrations to the registry database."""
+    from connectors import registry_db
+
+    settings = _settings(config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry_db.upgrade(settings.database_url, revision)
+    console.print(f"registry at revision {registry_db.current_revision(settings.database_url)}")
+
+
+@db_app.command("current")
+@_guard
+def db_current(config: ConfigOpt = None) -> None:
+    """Show the registry database's migration revision."""
+    from connectors import registry_db
+
+    console.print(registry_db.current_revision(_settings(config).database_url) or "(empty database)")
+
+
+@settings_app.command("show")
+@_guard
+def settings_show(config: ConfigOpt = None) -> None:
+    """The effective settings as TOML (secrets left out)."""
+    from sigap.settings import to_toml
+
+    console.print(to_toml(_settings(config)), markup=False, highlight=False)
+
+
+@settings_app.command("table")
+def settings_table() -> None:
+    """The settings table of the README (Markdown), from the fields' descriptions."""
+    from sigap.settings import settings_markdown_table
+
+    print(settings_markdown_table())
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def print_summary(summary) -> None:
+    table = Table(title=f"SIGAP {summary.period}: release v{summary.version} ({summary.status})")
+    table.add_column("decision")
+    table.add_column("people", justify="right")
+    for decision, count in summary.counts.items():
+        table.add_row(decision, f"{count:,}")
+    console.print(table)
+    for line in summary.lines():
+        console.print(line)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,87 @@
+"""Progress and timings of a run's stages: a Prefect progress artifact that moves as the
+run goes (visible in the UI), a log line per stage, and wall time and peak memory per
+stage for the report and the benchmark."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.logging import get_run_logger
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _PeakSampler:
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="rss-sampler")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __enter__(self) -> "_PeakSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+
+@dataclass
+class StageTiming:
+    stage: str
+    seconds: float
+    peak_rss_bytes: int
+
+
+@dataclass
+class StageProgress:
+    period: str
+    stages: list[str]
+    timings: list[StageTiming] = field(default_factory=list)
+    _artifact_id: object = None
+
+    def __post_init__(self) -> None:
+        try:
+            self._artifact_id = create_progress_artifact(
+                progress=0.0,
+                key=f"progress-{self.period.replace('-', '')}",
+                description=f"Monthly reconciliation {self.period}: stages {', '.join(self.stages)}",
+            )
+        except Exception:  # no API (plain function call in a unit test): progress is optional
+            self._artifact_id = None
+
+    @contextmanager
+    def stage(self, name: str):
+        logger = get_run_logger()
+        index = self.stages.index(name)
+        logger.info("stage %d/%d: %s ...", index + 1, len(self.stages), name)
+        start = time.perf_counter()
+        with _PeakSampler() as sampler:
+            yield
+        seconds = time.perf_counter() - start
+        self.timings.append(StageTiming(name, seconds, sampler.peak))
+        logger.info(
+            "stage %s done in %.1f s (peak memory %.0f MiB)", name, seconds, sampler.peak / 2**20
+        )
+        if self._artifact_id is not None:
+            update_progress_artifact(self._artifact_id, progress=100.0 * (index + 1) / len(self.stages))

@@ -1,0 +1,87 @@
+"""Reconciliation, change detection and case planning: thin wrappers over ``domain``."""
+
+from __future__ import annotations
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NONE
+from prefect.logging import get_run_logger
+
+from connectors.baselines import BaselineStore
+from domain import cases as case_rules
+from domain.changes import detect_changes
+from domain.codes import Source
+from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
+from domain.rules import RuleParameters
+from sigap.settings import Settings
+
+
+def load_frames(settings: Settings, period: str, digests: dict[str, str]) -> dict[Source, pd.DataFrame]:
+    """The accepted rows of each source for a period, from the baseline store."""
+    store = BaselineStore(settings.data_dir / "baselines")
+    frames: dict[Source, pd.DataFrame] = {}
+    for source in Source:
+        sha = digests.get(str(source))
+        frame = store.load(str(source), period, sha) if sha else None
+        if frame is not None:
+            frames[source] = frame
+    return frames
+
+
+@task(name="reconcile", task_run_name="reconcile-{period}", cache_policy=NONE)
+def reconcile_period(
+    period: str,
+    frames: dict[Source, pd.DataFrame],
+    params: RuleParameters,
+    terminated_kpjs: frozenset[str],
+    verified: pd.DataFrame | None,
+) -> Reconciliation:
+    logger = get_run_logger()
+    result = reconcile(
+        ReconcileInputs(
+            period=period,
+            dukcapil=frames[Source.DUKCAPIL],
+            dtsen=frames[Source.DTSEN],
+            bpjstk=frames[Source.BPJSTK],
+            previous_terminated_kpjs=terminated_kpjs,
+            verified=verified,
+        ),
+        params,
+    )
+    logger.info("decisions: %s", ", ".join(f"{k} {v:,}" for k, v in result.counts.items()))
+    return result
+
+
+@task(name="detect-changes", task_run_name="changes-{period}", cache_policy=NONE)
+def detect_period_changes(
+    period: str,
+    baseline: dict[Source, pd.DataFrame],
+    current: dict[Source, pd.DataFrame],
+    entries: pd.DataFrame,
+    params: RuleParameters,
+) -> pd.DataFrame:
+    logger = get_run_logger()
+    if not baseline:
+        logger.info("no baseline (first period in this registry): no changes to detect")
+        return pd.DataFrame(
+            columns=["nik", "change_type", "before", "after", "source", "triggers_reverification"]
+        )
+    changes = detect_changes(
+        {s: baseline[s] for s in (Source.DUKCAPIL, Source.DTSEN) if s in baseline},
+        {s: current[s] for s in (Source.DUKCAPIL, Source.DTSEN)},
+        entries["nik"].dropna(),
+        params,
+    )
+    logger.info("%s changes touching people in scope", f"{len(changes):,}")
+    return changes
+
+
+@task(name="plan-cases", task_run_name="cases-{period}", cache_policy=NONE)
+def plan_period_cases(
+    period: str,
+    open_cases: pd.DataFrame,
+    entries: pd.DataFrame,
+    changes: pd.DataFrame,
+    params: RuleParameters,
+):
+    return case_rules.plan_cases(open_cases, entries, changes, period, params)

@@ -1,0 +1,194 @@
+"""Validating an extract (Great Expectations gate + row quarantine) and keeping the
+accepted rows as the period's baseline (Parquet).
+
+Cached on (source, period, file sha256, thresholds, contract/rules version): re-running a
+period after one provider's resend re-validates only that provider's file. ``force``
+refreshes the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.logging import get_run_logger
+
+from connectors.baselines import BaselineStore
+from connectors.sftp import FetchedFile
+from domain.codes import Source
+from domain.extracts import SPECS
+from domain.rules import RULES_LOGIC_VERSION
+from sigap.settings import Settings
+
+
+@dataclass(frozen=True)
+class ValidatedExtract:
+    """What the flow keeps of a validation: the summary, not the rows (those are in the
+    baseline Parquet file)."""
+
+    source: str
+    period: str
+    file: str
+    sha256: str
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    reject_share: float
+    passed: bool
+    accepted_by_operator: bool
+    failure_message: str | None
+    rejects_path: str
+    data_docs_path: str | None
+    baseline_path: str
+    warnings: dict[str, int] = field(default_factory=dict)
+    rejects_by_rule: dict[str, int] = field(default_factory=dict)
+    expectation_results: list[dict] = field(default_factory=list)
+    extract_checks: list[dict] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.passed or self.accepted_by_operator
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _cache_key(context, parameters) -> str:
+    settings: Settings = parameters["settings"]
+    fetched: FetchedFile = parameters["fetched"]
+    blob = json.dumps(
+        {
+            "source": str(parameters["source"]),
+            "period": parameters["period"],
+            "sha256": fetched.sha256,
+            "previous_rows": parameters["previous_rows"],
+            "accept": parameters["accept_flagged"],
+            "validation": settings.validation.model_dump(mode="json"),
+            "data_dir": str(settings.data_dir.resolve()),
+            "logic": RULES_LOGIC_VERSION,
+        },
+        sort_keys=True,
+    )
+    return "validate-" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+@task(
+    name="validate-extract",
+    task_run_name="validate-{source}-{period}",
+    cache_key_fn=_cache_key,
+    persist_result=True,
+)
+def validate_source(
+    settings: Settings,
+    source: Source,
+    period: str,
+    fetched: FetchedFile,
+    previous_rows: int | None,
+    accept_flagged: bool,
+) -> ValidatedExtract:
+    from expectations.validate import validate_extract
+
+    logger = get_run_logger()
+    spec = SPECS[Source(source)]
+    work_dir = settings.data_dir / "runs" / period
+    outcome = validate_extract(
+        Path(fetched.path),
+        spec,
+        period,
+        work_dir=work_dir,
+        max_reject_share=settings.validation.max_reject_share,
+        row_count_tolerance=settings.validation.row_count_tolerance.get(str(source), 0.10),
+        previous_rows=previous_rows,
+        max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
+        accept_flagged=accept_flagged,
+        data_docs=settings.validation.data_docs,
+        progress=lambda msg: logger.info("%s: %s", source, msg),
+    )
+    baseline = BaselineStore(settings.data_dir / "baselines").save(
+        str(source), period, outcome.sha256, outcome.accepted
+    )
+    result = ValidatedExtract(
+        source=str(source),
+        period=period,
+        file=str(fetched.path),
+        sha256=outcome.sha256,
+        rows_total=outcome.rows_total,
+        rows_accepted=outcome.rows_accepted,
+        rows_rejected=outcome.rows_rejected,
+        reject_share=outcome.reject_share,
+        passed=outcome.passed,
+        accepted_by_operator=outcome.accepted_by_operator,
+        failure_message=outcome.failure_message,
+        rejects_path=str(outcome.rejects_path),
+        data_docs_path=str(outcome.data_docs_path) if outcome.data_docs_path else None,
+        baseline_path=str(baseline),
+        warnings=dict(outcome.warnings),
+        rejects_by_rule={str(k): int(v) for k, v in dict(outcome.rejects_by_rule).items()},
+        expectation_results=[_row(r) for r in outcome.expectation_results],
+        extract_checks=[_row(c) for c in outcome.extract_checks],
+    )
+    publish_validation_artifacts(result)
+    logger.info(
+        "%s: %s rows, %s accepted, %s rejected (%.3f%%)%s",
+        source,
+        f"{result.rows_total:,}",
+        f"{result.rows_accepted:,}",
+        f"{result.rows_rejected:,}",
+        100 * result.reject_share,
+        "" if result.passed else " -- FAILED: " + (result.failure_message or ""),
+    )
+    return result
+
+
+def _row(item) -> dict:
+    if isinstance(item, dict):
+        return dict(item)
+    if hasattr(item, "__dataclass_fields__"):
+        return asdict(item)
+    return dict(item.__dict__)
+
+
+def publish_validation_artifacts(result: ValidatedExtract) -> None:
+    """One table per extract in the Prefect UI (expectation, success, unexpected count and
+    percent), plus the extract-level checks and a link to the Data Docs."""
+    key = f"validation-{result.source}-{result.period.replace('-', '')}"
+    rows = [
+        {
+            "expectation": r.get("expectation"),
+            "column": r.get("column"),
+            "success": r.get("success"),
+            "unexpected_count": r.get("unexpected_count"),
+            "unexpected_percent": round(float(r.get("unexpected_percent") or 0.0), 4),
+        }
+        for r in result.expectation_results
+    ]
+    rows += [
+        {
+            "expectation": f"extract: {c.get('name')}",
+            "column": "",
+            "success": c.get("passed"),
+            "unexpected_count": c.get("value"),
+            "unexpected_percent": c.get("threshold"),
+        }
+        for c in result.extract_checks
+    ]
+    create_table_artifact(
+        key=key,
+        table=rows,
+        description=(
+            f"{result.source} {result.period}: {result.rows_total:,} rows, "
+            f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%), "
+            f"{'passed' if result.passed else 'FAILED'}"
+            f"{' (accepted by operator)' if result.accepted_by_operator else ''}"
+        ),
+    )
+    if result.data_docs_path:
+        create_link_artifact(
+            key=f"data-docs-{result.source}-{result.period.replace('-', '')}",
+            link=Path(result.data_docs_path).resolve().as_uri(),
+            link_text=f"Great Expectations Data Docs: {result.source} {result.period}",
+        )
