@@ -91,6 +91,20 @@ class ValidationFailed(DataError):
     )
 
 
+class RegistryDatabaseError(SigapError):
+    """The database refused an operation for a reason that is not transient: a constraint
+    or a type on write, a missing table on read (the database is not migrated).
+
+    Re-running will not help. The message names the table, the constraint or column and
+    the SQLSTATE, never a row's values. A refused publish wrote nothing.
+    """
+
+    hint = (
+        "check that the registry is migrated to the latest revision; otherwise this is a "
+        "defect in the run's data or code: report it"
+    )
+
+
 class PublishConflict(SigapError):
     """Another run is publishing the same period right now."""
 

@@ -1,0 +1,345 @@
+"""The outbox: the files that leave the system for every release (``contracts/REGISTRY.md``).
+
+Files are first written into a *staging* folder inside the outbox root (same file system,
+so that moving them is a rename), each atomically (temporary file, ``fsync``, rename) and
+each with a ``<file>.sha256`` beside it in ``sha256sum`` format. The monthly flow stages
+the files inside the registry transaction (``publish_release(before_commit=...)``) and
+commits the staging folder only after the database committed; a failed publish discards
+it. Committing moves every file into the root with one rename per file, the data file
+before its checksum file, so that a reader that waits for the ``.sha256`` (as the
+extract contract asks of our providers) never sees a half-written file.
+
+Files are created ``0640`` and folders ``0750``: owner and group only, the registry
+carries personal data.
+
+Names of the contract's files: :func:`registry_csv_name`, :func:`mutasi_csv_name`,
+:func:`worklist_path`, :func:`report_name`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Protocol, Self
+
+import pandas as pd
+
+from domain.periods import compact
+from sigap.errors import ChecksumMismatch
+
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+CHECKSUM_SUFFIX = ".sha256"
+STAGING_DIR = ".staging"
+CSV_SEPARATOR = "|"
+
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_KELURAHAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_HASH_CHUNK = 1 << 20
+
+
+# --------------------------------------------------------------------------------------
+# The contract's file names
+# --------------------------------------------------------------------------------------
+
+
+def _version(version: int) -> int:
+    if isinstance(version, bool) or int(version) != version or version < 1:
+        raise ValueError(f"release version must be a positive integer, got {version!r}")
+    return int(version)
+
+
+def release_tag(period: str, version: int) -> str:
+    """``('2026-10', 2)`` -> ``'202610_v2'`` (the suffix of every file of a release)."""
+    return f"{compact(period)}_v{_version(version)}"
+
+
+def registry_csv_name(period: str, version: int) -> str:
+    """``registry_YYYYMM_vN.csv``: the release's ``registry_entry`` rows."""
+    return f"registry_{release_tag(period, version)}.csv"
+
+
+def mutasi_csv_name(period: str, version: int) -> str:
+    """``mutasi_bpjstk_YYYYMM_vN.csv``: the ENROLL and TERMINATE rows for BPJS."""
+    return f"mutasi_bpjstk_{release_tag(period, version)}.csv"
+
+
+def worklist_path(kode_kelurahan: str, period: str, version: int) -> str:
+    """``verifikasi/<kode_kelurahan>/worklist_YYYYMM_vN.csv``: one kelurahan's open cases."""
+    if not _KELURAHAN.match(str(kode_kelurahan)):
+        raise ValueError(f"kelurahan code {kode_kelurahan!r} is not of the form 32.75.01.1001")
+    return f"verifikasi/{kode_kelurahan}/worklist_{release_tag(period, version)}.csv"
+
+
+def report_name(period: str, version: int, ext: str = "md") -> str:
+    """``laporan_YYYYMM_vN.md`` (or ``.html``): the run report."""
+    if ext not in ("md", "html"):
+        raise ValueError(f"report extension must be md or html, got {ext!r}")
+    return f"laporan_{release_tag(period, version)}.{ext}"
+
+
+# --------------------------------------------------------------------------------------
+# Checksums and atomic writes
+# --------------------------------------------------------------------------------------
+
+
+def checksum_line(digest: str, file_name: str) -> str:
+    """One ``sha256sum`` line: ``<64 hex>  <file name>``."""
+    return f"{digest}  {file_name}\n"
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, ``fsync`` and
+    rename; the file ends up ``FILE_MODE`` whatever the umask."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fchmod(fd, FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _make_dirs(base: Path, relative: PurePosixPath) -> Path:
+    """Create ``base/relative`` folder by folder, each new one ``DIR_MODE``."""
+    current = base
+    for part in relative.parts:
+        current = current / part
+        if not current.is_dir():
+            current.mkdir(mode=DIR_MODE)
+            os.chmod(current, DIR_MODE)
+    return current
+
+
+def _checked_rel_path(rel_path: str | PurePosixPath) -> PurePosixPath:
+    rel = PurePosixPath(str(rel_path))
+    if (
+        not rel.parts
+        or rel.is_absolute()
+        or any(part in ("", ".", "..") or part.startswith(".") for part in rel.parts)
+        or rel.name.endswith(CHECKSUM_SUFFIX)
+        or "\\" in str(rel)
+    ):
+        raise ValueError(
+            f"outbox path {str(rel_path)!r} must be relative, without '..', hidden parts or "
+            f"a {CHECKSUM_SUFFIX} suffix"
+        )
+    return rel
+
+
+# --------------------------------------------------------------------------------------
+# Outbox and staging
+# --------------------------------------------------------------------------------------
+
+
+class UploadTarget(Protocol):
+    """Where outbox files go (an SFTP endpoint): ``upload(local, rel_path)``."""
+
+    def upload(self, local: Path, rel_path: str) -> None: ...
+
+
+class StagedOutbox:
+    """The files of one release being prepared; a context manager that discards them
+    unless :meth:`commit` was called."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.root = root
+        self.folder = folder
+        self._files: list[PurePosixPath] = []
+        self._state = "open"
+
+    # writing ---------------------------------------------------------------------------
+    @property
+    def files(self) -> list[str]:
+        """Relative paths written so far, in write order."""
+        return [str(f) for f in self._files]
+
+    def path(self, rel_path: str) -> Path:
+        """Where ``rel_path`` is staged (for a reader that wants to check it)."""
+        return self.folder / _checked_rel_path(rel_path)
+
+    def write_bytes(self, rel_path: str, data: bytes) -> Path:
+        """Stage ``data`` as ``rel_path`` plus its ``.sha256``; returns the staged path."""
+        if self._state != "open":
+            raise RuntimeError(f"staged outbox {self.folder.name} is already {self._state}")
+        rel = _checked_rel_path(rel_path)
+        if rel in self._files:
+            raise ValueError(f"outbox file {rel} was already written in this release")
+        folder = _make_dirs(self.folder, rel.parent)
+        target = folder / rel.name
+        _atomic_write(target, bytes(data))
+        digest = hashlib.sha256(data).hexdigest()
+        _atomic_write(
+            folder / (rel.name + CHECKSUM_SUFFIX), checksum_line(digest, rel.name).encode()
+        )
+        self._files.append(rel)
+        return target
+
+    def write_text(self, rel_path: str, text: str) -> Path:
+        """Stage UTF-8 text."""
+        return self.write_bytes(rel_path, text.encode("utf-8"))
+
+    def write_csv(self, rel_path: str, frame: pd.DataFrame) -> Path:
+        """Stage ``frame`` as ``|``-separated UTF-8 CSV with a header row (LF line ends;
+        missing values empty; fields holding ``|``, quotes or line breaks are quoted)."""
+        buffer = io.StringIO()
+        frame.to_csv(buffer, sep=CSV_SEPARATOR, index=False, lineterminator="\n", na_rep="")
+        return self.write_text(rel_path, buffer.getvalue())
+
+    # finishing -------------------------------------------------------------------------
+    def commit(self) -> list[Path]:
+        """Move the staged files into the outbox root, one rename per file (the data file
+        first, then its ``.sha256``), and remove the staging folder.
+
+        Returns the committed files as paths in the root, in write order, each data file
+        followed by its checksum file (the list :meth:`Outbox.upload` takes)."""
+        if self._state != "open":
+            raise RuntimeError(f"staged outbox {self.folder.name} is already {self._state}")
+        self._state = "committing"
+        committed: list[Path] = []
+        touched: set[Path] = set()
+        for rel in self._files:
+            folder = _make_dirs(self.root, rel.parent)
+            for name in (rel.name, rel.name + CHECKSUM_SUFFIX):
+                os.replace(self.folder / rel.parent / name, folder / name)
+                committed.append(folder / name)
+            touched.add(folder)
+        for folder in touched:
+            _fsync_dir(folder)
+        shutil.rmtree(self.folder)
+        self._state = "committed"
+        return committed
+
+    def discard(self) -> None:
+        """Remove the staging folder and everything in it (nothing reaches the root)."""
+        if self._state == "committed":
+            return
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self._state = "discarded"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._state != "committed":
+            self.discard()
+
+
+class Outbox:
+    """The outbox folder ``root`` (created ``0750`` when missing)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def staging(self, release_tag: str) -> StagedOutbox:
+        """A fresh staging folder ``root/.staging/<release_tag>.<random>``."""
+        if not _TAG.match(release_tag):
+            raise ValueError(f"release tag {release_tag!r} must be a plain file-name part")
+        if not self.root.is_dir():
+            self.root.mkdir(mode=DIR_MODE, parents=True)
+            os.chmod(self.root, DIR_MODE)
+        staging_root = _make_dirs(self.root, PurePosixPath(STAGING_DIR))
+        folder = staging_root / f"{release_tag}.{secrets.token_hex(4)}"
+        folder.mkdir(mode=DIR_MODE)
+        os.chmod(folder, DIR_MODE)
+        return StagedOutbox(self.root, folder)
+
+    def path(self, rel_path: str) -> Path:
+        """The committed file ``rel_path`` in the root."""
+        return self.root / _checked_rel_path(rel_path)
+
+    def verify(self, rel_path: str) -> str:
+        """Check a committed file against its ``.sha256``; returns the digest.
+
+        Raises :class:`sigap.errors.ChecksumMismatch` when the checksum file is missing,
+        malformed or disagrees.
+        """
+        local = self.path(rel_path)
+        checksum = local.with_name(local.name + CHECKSUM_SUFFIX)
+        if not checksum.is_file():
+            raise ChecksumMismatch("checksum file is missing", file=str(rel_path))
+        fields = checksum.read_text(encoding="utf-8").split()
+        if len(fields) != 2 or fields[1].lstrip("*") != local.name:
+            raise ChecksumMismatch("checksum file is not in sha256sum format", file=str(rel_path))
+        actual = file_sha256(local)
+        if actual != fields[0].lower():
+            raise ChecksumMismatch("file does not match its .sha256", file=str(rel_path))
+        return actual
+
+    def upload(self, files: Iterable[str | Path], target: UploadTarget) -> list[str]:
+        """Upload committed files, each followed by its ``.sha256`` (checksum last, so that
+        the receiver may treat its arrival as "complete").
+
+        ``files``: relative paths or paths inside the root, e.g. what
+        :meth:`StagedOutbox.commit` returned; ``.sha256`` entries are skipped (each goes
+        with its data file). Every file is verified against its checksum before it leaves.
+        Returns the relative paths of the data files uploaded.
+        """
+        uploaded: list[str] = []
+        for item in files:
+            if str(item).endswith(CHECKSUM_SUFFIX):
+                continue
+            rel = self._relative(item)
+            if rel in uploaded:
+                continue
+            self.verify(rel)
+            local = self.path(rel)
+            target.upload(local, rel)
+            target.upload(local.with_name(local.name + CHECKSUM_SUFFIX), rel + CHECKSUM_SUFFIX)
+            uploaded.append(rel)
+        return uploaded
+
+    def _relative(self, item: str | Path) -> str:
+        path = Path(item)
+        if path.is_absolute():
+            try:
+                path = path.resolve().relative_to(self.root.resolve())
+            except ValueError:
+                raise ValueError(f"{item} is not inside the outbox {self.root}") from None
+        return str(_checked_rel_path(path.as_posix()))
+
+
+__all__ = [
+    "CHECKSUM_SUFFIX", "DIR_MODE", "FILE_MODE", "Outbox", "StagedOutbox", "UploadTarget",
+    "checksum_line", "file_sha256", "mutasi_csv_name", "registry_csv_name", "release_tag",
+    "report_name", "worklist_path",
+]  # fmt: skip

@@ -1,0 +1,254 @@
+"""Alembic migrations on SQLite and PostgreSQL: from empty, from the previous revision with
+data kept, and the models in registry_db matching what the migrations build."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from connectors import registry_db as db
+
+TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
+          "extract_delivery"}  # fmt: skip
+
+
+def test_upgrade_empty_database_to_head(db_url):
+    assert db.current_revision(db_url) is None
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == "0002"
+    engine = db.make_engine(db_url)
+    try:
+        names = set(sa.inspect(engine).get_table_names())
+        assert TABLES <= names
+        # the head schema is exactly the models of registry_db (no drift)
+        with engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diffs == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(db_url):
+    db.upgrade(db_url)
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == "0002"
+
+
+def test_contract_columns_exist(engine):
+    inspector = sa.inspect(engine)
+    columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in TABLES}
+    assert {
+        "release_id",
+        "period",
+        "version",
+        "status",
+        "published_at",
+        "rules_version",
+        "input_digests",
+        "flow_run_id",
+        "counts",
+        "monthly_cost_idr",
+        "quota",
+        "accepted_flags",
+        "validation",
+        "quota_summary",
+    } <= columns["registry_release"]
+    assert {
+        "release_id",
+        "nik",
+        "kpj",
+        "nama",
+        "kode_kelurahan",
+        "desil",
+        "kategori",
+        "decision",
+        "reasons",
+        "match_method",
+        "suggested_nik",
+        "priority_rank",
+        "monthly_contribution_idr",
+        "jkm_claim_alert",
+        "kode_kecamatan",
+        "jenis_kelamin",
+        "umur",
+        "evidence",
+    } <= columns["registry_entry"]
+    assert {
+        "release_id",
+        "nik",
+        "change_type",
+        "before",
+        "after",
+        "source",
+        "triggers_reverification",
+    } <= columns["population_change"]
+    assert {
+        "case_id",
+        "nik",
+        "kpj",
+        "kode_kelurahan",
+        "opened_release_id",
+        "last_seen_release_id",
+        "triggers",
+        "status",
+        "opened_at",
+        "resolved_at",
+        "periods_open",
+        "opened_period",
+        "last_seen_period",
+        "escalated",
+        "resolution_note",
+        "resolved_by",
+        "nik_baru",
+        "evidence",
+    } <= columns["reverification_case"]
+    assert {
+        "period",
+        "source",
+        "file_name",
+        "sha256",
+        "rows_total",
+        "rows_accepted",
+        "rows_rejected",
+        "status",
+        "checked_at",
+        "release_id",
+    } <= columns["extract_delivery"]
+    indexed = {tuple(ix["column_names"]) for ix in inspector.get_indexes("registry_entry")}
+    assert {("release_id", "nik"), ("release_id", "kpj"), ("release_id", "decision")} <= indexed
+    uniques = {
+        tuple(u["column_names"]) for u in inspector.get_unique_constraints("registry_release")
+    }
+    assert ("period", "version") in uniques
+
+
+def test_upgrade_from_0001_keeps_data(db_url, make_request, digests_for):
+    db.upgrade(db_url, "0001")
+    assert db.current_revision(db_url) == "0001"
+    engine = db.make_engine(db_url)
+    try:
+        # a release written by the 0001 schema (contract columns only)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO registry_release (release_id, period, version, status, "
+                    "published_at, rules_version, input_digests, flow_run_id, counts, "
+                    "monthly_cost_idr, quota) VALUES (1, '2026-09', 1, 'PUBLISHED', "
+                    ":ts, 'old', :digests, NULL, :counts, 33600, 51666)"
+                ),
+                {
+                    "ts": "2026-10-01 00:00:00",
+                    "digests": json.dumps(digests_for("old")),
+                    "counts": json.dumps({"KEEP": 1, "TERMINATE": 1}),
+                },
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO registry_entry (release_id, nik, kpj, nama, kode_kelurahan, "
+                    "desil, kategori, decision, reasons, match_method, suggested_nik, "
+                    "priority_rank, monthly_contribution_idr, jkm_claim_alert) VALUES "
+                    "(1, '3275014101900001', '10000000001', 'SITI', '32.75.01.1001', 2, 'OJOL', "
+                    "'KEEP', '', 'NIK_EXACT', NULL, NULL, 16800, :f), "
+                    "(1, '3275010303700003', '10000000003', 'DEWI', '32.75.02.1001', 3, 'PKL', "
+                    "'TERMINATE', 'DECEASED', 'NIK_EXACT', NULL, NULL, 0, :t)"
+                ),
+                {"f": False, "t": True},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO population_change (release_id, nik, change_type, before, after, "
+                    "source) VALUES (1, '3275010303700003', 'DIED', 'HIDUP', 'MATI', 'dukcapil')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO reverification_case (case_id, nik, kpj, kode_kelurahan, "
+                    "opened_release_id, last_seen_release_id, triggers, status, opened_at, "
+                    "periods_open) VALUES ('RV-1', '3275014101900001', '10000000001', "
+                    "'32.75.01.1001', 1, 1, 'DESIL_CHANGED', 'OPEN', :ts, 1)"
+                ),
+                {"ts": "2026-10-01 00:00:00"},
+            )
+            if engine.dialect.name == "postgresql":  # keep the sequence past the explicit id
+                conn.execute(
+                    sa.text(
+                        "SELECT setval(pg_get_serial_sequence('registry_release', 'release_id'), 1)"
+                    )
+                )
+    finally:
+        engine.dispose()
+
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == "0002"
+    engine = db.make_engine(db_url)
+    try:
+        old = db.latest_release(engine, "2026-09")
+        assert old is not None and old.release_id == 1 and old.version == 1
+        assert old.accepted_flags == () and old.validation == {} and old.quota_summary == {}
+        assert old.counts == {"KEEP": 1, "TERMINATE": 1}
+        entries = db.release_entries(engine, 1)
+        assert sorted(entries["nik"]) == ["3275010303700003", "3275014101900001"]
+        assert entries["kode_kecamatan"].isna().all()
+        assert db.terminated_kpjs(engine, "2026-09") == frozenset({"10000000003"})
+        changes = db.population_changes(engine, 1)
+        assert changes["triggers_reverification"].tolist() == [False]
+        case = db.open_cases(engine).iloc[0]
+        assert case["case_id"] == "RV-1" and case["opened_period"] == "2026-09"
+        assert case["last_seen_period"] == "2026-09" and not case["escalated"]
+        # and the upgraded registry takes the next version of the old period
+        outcome = db.publish_release(engine, make_request(period="2026-09", tag="new"))
+        assert (outcome.status, outcome.version, outcome.superseded_release_id) == (
+            "PUBLISHED",
+            2,
+            1,
+        )
+        assert db.releases(engine, "2026-09")[0].status == "SUPERSEDED"
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_connection_settings(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'sub' / 'r.sqlite'}", busy_timeout_seconds=7)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7000
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_foreign_keys_are_enforced(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(
+                db.registry_entry.insert().values(
+                    release_id=999,
+                    decision="KEEP",
+                    reasons="",
+                    monthly_contribution_idr=0,
+                    jkm_claim_alert=False,
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_ddl_is_transactional(tmp_path):
+    """SQLAlchemy, not pysqlite, emits BEGIN: a rolled-back transaction undoes DDL too
+    (what makes a failed migration leave the database at its previous revision)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        with pytest.raises(RuntimeError), engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE scratch (x INTEGER)")
+            raise RuntimeError("roll back")
+        assert "scratch" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
