@@ -250,6 +250,8 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 OPENED_CASE_COLUMNS = ("case_id", "nik", "kpj", "kode_kelurahan", "triggers", "evidence")
 SEEN_CASE_COLUMNS = ("case_id", "triggers", "kode_kelurahan", "periods_open", "escalated")
+#: updated when the plan carries them
+SEEN_CASE_OPTIONAL = ("evidence",)
 RESOLVED_CASE_COLUMNS = (
     "case_id", "status", "resolved_at", "resolution_note", "resolved_by", "nik_baru",
 )  # fmt: skip
@@ -706,7 +708,10 @@ def _case_plan_frames(plan: CasePlanRows | None) -> dict[str, pd.DataFrame]:
         frame = getattr(plan, name)
         if frame is None or len(frame) == 0:
             continue
-        frames[name] = _table_frame(frame, reverification_case, columns, what=f"case plan {name}")
+        frames[name] = _table_frame(
+            frame, reverification_case, columns, what=f"case plan {name}",
+            optional=SEEN_CASE_OPTIONAL if name == "seen" else (),
+        )
         if frames[name]["case_id"].duplicated().any():
             raise ValueError(f"case plan {name}: duplicated case_id")
     if "resolved" in frames:
@@ -792,6 +797,32 @@ def _apply_case_plan(
         _update_cases(conn, seen)
     if "resolved" in plan:
         _update_cases(conn, plan["resolved"].assign(resolved_release_id=release_id))
+
+
+def resolve_cases(engine: Engine, resolved: pd.DataFrame) -> int:
+    """Record re-verification outcomes outside a release (``sigap verify-results``): the
+    ``resolved`` rows (case_id, status, resolved_at, resolution_note, resolved_by,
+    nik_baru) close OPEN cases in one transaction; the next run applies them. Returns the
+    number of cases closed."""
+    frames = _case_plan_frames(CasePlanRows(resolved=resolved))
+    if "resolved" not in frames:
+        return 0
+    t = reverification_case
+    with _guard("resolving cases"), engine.begin() as conn:
+        ids = frames["resolved"]["case_id"]
+        open_ids = {
+            r[0]
+            for r in conn.execute(
+                sa.select(t.c.case_id).where(t.c.status == CaseStatus.OPEN.value)
+            ).all()
+        }
+        unknown = ~ids.isin(open_ids)
+        if unknown.any():
+            raise ValueError(
+                f"{int(unknown.sum())} case(s) are not OPEN in the registry (unknown or already resolved)"
+            )
+        _update_cases(conn, frames["resolved"])
+    return len(frames["resolved"])
 
 
 def _update_cases(conn: Connection, frame: pd.DataFrame) -> None:
@@ -1326,7 +1357,7 @@ def bench_publish(url: str, n_entries: int, *, period: str = "2000-01", seed: in
 __all__ = [
     "ACCEPTED_DELIVERY_STATUSES", "CHANGE_COLUMNS", "DELIVERY_COLUMNS", "ENTRY_COLUMNS",
     "CasePlanRows", "DeliveryRow", "PendingRelease", "PublishOutcome", "PublishRequest",
-    "RegistryDatabaseError", "ReleaseRow", "bench_publish", "cases", "current_revision",
+    "RegistryDatabaseError", "ReleaseRow", "resolve_cases", "bench_publish", "cases", "current_revision",
     "deliveries", "extract_delivery", "find_entry", "latest_release", "make_engine",
     "metadata", "open_cases", "population_change", "population_changes",
     "previous_accepted_delivery", "publish_release", "record_deliveries", "registry_entry",

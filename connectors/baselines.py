@@ -1,0 +1,130 @@
+"""The baseline store: each period's accepted (validated, typed) rows of each extract,
+kept as Parquet so that the next period can compare against them (change detection) and
+the period can be reconciled again without re-reading the provider's file.
+
+One file per delivery: ``<root>/<source>/<period>/<sha256>.parquet``, the sha256 being
+the delivered file's checksum, so a provider's corrected resend (new checksum) is stored
+beside the first delivery and never overwrites it. Files are zstd-compressed and written
+atomically (temporary file in the same folder, ``fsync``, rename): a reader sees the whole
+file or none. Dtypes round-trip (``str``, ``int8``/``int16``, nullable ``Int8``/``Int16``,
+``bool``, ``datetime64``), as does the index.
+
+The rows are personal data: folders are created ``0750`` and files ``0640``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from domain.codes import Source
+from domain.periods import parse_period
+from sigap.errors import DataError
+
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+SUFFIX = ".parquet"
+COMPRESSION = "zstd"
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class BaselineStore:
+    """Accepted extract rows by ``(source, period, sha256)`` under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- naming -------------------------------------------------------------------------
+    def path(self, source: Source | str, period: str, sha256: str) -> Path:
+        """``<root>/<source>/<period>/<sha256>.parquet`` (the arguments are checked, so no
+        argument can point outside the root)."""
+        return self._folder(source, period) / f"{_digest(sha256)}{SUFFIX}"
+
+    def _folder(self, source: Source | str, period: str) -> Path:
+        try:
+            src = Source(str(source))
+        except ValueError:
+            raise ValueError(
+                f"unknown source {source!r}: one of {', '.join(s.value for s in Source)}"
+            ) from None
+        parse_period(period)
+        return self.root / src.value / period
+
+    # -- API ----------------------------------------------------------------------------
+    def save(self, source: Source | str, period: str, sha256: str, frame: pd.DataFrame) -> Path:
+        """Write ``frame`` atomically; returns its path. Saving the same delivery again
+        replaces the file with the same content."""
+        target = self.path(source, period, sha256)
+        _make_dirs(target.parent)
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                frame.to_parquet(fh, engine="pyarrow", compression=COMPRESSION)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return target
+
+    def load(self, source: Source | str, period: str, sha256: str) -> pd.DataFrame | None:
+        """The stored frame, or ``None`` when this delivery was never saved."""
+        target = self.path(source, period, sha256)
+        if not target.is_file():
+            return None
+        try:
+            return pd.read_parquet(target, engine="pyarrow")
+        except (pa.ArrowException, OSError, ValueError) as exc:  # damaged: say which file
+            raise DataError(
+                f"baseline file cannot be read ({type(exc).__name__})",
+                file=str(target),
+                hint="delete it and re-run the period that produced it: validation writes it again",
+            ) from None
+
+    def exists(self, source: Source | str, period: str, sha256: str) -> bool:
+        return self.path(source, period, sha256).is_file()
+
+    def digests(self, source: Source | str, period: str) -> list[str]:
+        """The sha256 of every delivery stored for ``(source, period)``, sorted."""
+        folder = self._folder(source, period)
+        if not folder.is_dir():
+            return []
+        return sorted(
+            p.name[: -len(SUFFIX)]
+            for p in folder.iterdir()
+            if p.is_file() and p.name.endswith(SUFFIX) and _SHA256.match(p.name[: -len(SUFFIX)])
+        )
+
+
+def _digest(sha256: str) -> str:
+    text = str(sha256).strip().lower()
+    if not _SHA256.match(text):
+        raise ValueError("sha256 must be 64 hexadecimal characters")
+    return text
+
+
+def _make_dirs(folder: Path) -> None:
+    folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
