@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain.reference import kecamatan_codes
 
@@ -91,3 +93,20 @@ def nik_agrees_with_registry(
     same_date = embedded.eq(pd.to_datetime(birth_date)).fillna(False)
     same_sex = nik_sex(nik).eq(pd.Series(sex, index=nik.index).astype("Int8")).fillna(False)
     return (same_date & same_sex).astype(bool)
+
+
+def nik_keys(nik: pd.Series) -> np.ndarray:
+    """Each NIK as an ``int64`` join key, ``-1`` where it is not exactly 16 ASCII digits.
+
+    A 16-digit NIK fits in 64 bits and never starts with ``0`` (province codes are 11..99),
+    so the key orders exactly as the text does. Joining millions of rows on these keys is
+    several times faster and lighter than on strings. Surrounding white space is not
+    stripped here: callers pass normalised NIKs (:func:`normalise_nik`).
+    """
+    arr = pa.array(nik.astype("str"), type=pa.large_string(), from_pandas=True)
+    shaped = pc.fill_null(
+        pc.and_(pc.equal(pc.binary_length(arr), 16), pc.ascii_is_decimal(arr)), False
+    )
+    if not pc.all(shaped).as_py():  # only then copy the text, to blank out the malformed
+        arr = pc.if_else(shaped, arr, pa.scalar("-1", pa.large_string()))
+    return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
