@@ -103,8 +103,8 @@ def monthly_reconciliation(
     with progress.stage("changes"):
         baseline = reconcile.load_frames(settings, previous.previous_period, previous.previous_digests)
         changes = reconcile.detect_period_changes(period, baseline, frames, result.entries, params)
-        open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
-        plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params)
+        open_cases = publish.still_open(all_cases, verification)
+        plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params, all_cases)
 
     # 5. publish (database + outbox, atomically) and 6. report -----------------------
     with progress.stage("publish"):
@@ -123,7 +123,9 @@ def monthly_reconciliation(
             force,
         )
     with progress.stage("report"):
+        summary.timings = list(progress.timings)
         report.publish_run_artifacts(summary)
+    summary.timings = list(progress.timings)
 
     # re-verification: its own flow run ---------------------------------------------
     if summary.status == "PUBLISHED" and summary.needs_reverification:

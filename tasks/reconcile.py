@@ -83,5 +83,8 @@ def plan_period_cases(
     entries: pd.DataFrame,
     changes: pd.DataFrame,
     params: RuleParameters,
+    all_cases: pd.DataFrame,
 ):
-    return case_rules.plan_cases(open_cases, entries, changes, period, params)
+    plan = case_rules.plan_cases(open_cases, entries, changes, period, params)
+    existing = all_cases["case_id"] if len(all_cases) else pd.Series([], dtype="str")
+    return case_rules.keep_answers(plan, existing)

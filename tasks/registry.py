@@ -54,7 +54,7 @@ def read_previous_state(settings: Settings, period: str) -> PreviousState:
         previous_rows: dict[str, int] = {}
         for source in Source:
             row = registry_db.previous_accepted_delivery(engine, str(source), period)
-            if row is not None:
+            if row is not None and row.rows_total is not None:
                 previous_rows[str(source)] = int(row.rows_total)
         digests = dict(release.input_digests) if release is not None else {}
         return PreviousState(

@@ -1,0 +1,61 @@
+"""The deployments of SIGAP Registry, defined once and used two ways: ``sigap serve`` (one
+process, no work pool) and ``prefect.yaml`` (a work pool and workers; its entries must
+match these, which a drift test checks).
+
+- ``monthly``: the monthly reconciliation at 02:00 Asia/Jakarta on the 5th, for the
+  previous month (the flow derives the period from the scheduled time), at most one run
+  at a time.
+- ``reverification``: started by the ``sigap.population.changed`` event that a monthly run
+  emits when a published release has changes or re-verification cases.
+"""
+
+from __future__ import annotations
+
+from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
+from prefect.schedules import Cron
+
+MONTHLY_CRON = "0 2 5 * *"
+TIMEZONE = "Asia/Jakarta"
+POPULATION_CHANGED = "sigap.population.changed"
+MONTHLY_DEPLOYMENT = "monthly"
+REVERIFICATION_DEPLOYMENT = "reverification"
+
+
+def monthly_schedule() -> Cron:
+    return Cron(MONTHLY_CRON, timezone=TIMEZONE)
+
+
+def population_changed_trigger(config: str | None = None) -> DeploymentEventTrigger:
+    parameters = {"period": "{{ event.payload.period }}"}
+    if config:
+        parameters["config"] = config
+    return DeploymentEventTrigger(
+        name="population-changed",
+        expect={POPULATION_CHANGED},
+        match={"prefect.resource.id": "sigap.registry.release.*"},
+        parameters=parameters,
+    )
+
+
+def deployments(config: str | None = None) -> list:
+    """``RunnerDeployment`` objects for ``prefect.serve``."""
+    from flows.monthly import monthly_reconciliation
+    from flows.reverification import reverification
+
+    params = {"config": config} if config else {}
+    return [
+        monthly_reconciliation.to_deployment(
+            name=MONTHLY_DEPLOYMENT,
+            schedules=[monthly_schedule()],
+            parameters=params,
+            concurrency_limit=1,
+            tags=["sigap", "monthly"],
+            description="Monthly reconciliation, 02:00 WIB on the 5th, for the previous month",
+        ),
+        reverification.to_deployment(
+            name=REVERIFICATION_DEPLOYMENT,
+            triggers=[population_changed_trigger(config)],
+            tags=["sigap", "reverification"],
+            description="Kelurahan worklists, started by sigap.population.changed",
+        ),
+    ]

@@ -1,0 +1,179 @@
+"""The city-scale benchmark (``sigap bench`` / ``make bench``).
+
+Full-city data (Dukcapil 2.6 million, DTSEN 2.6 million, BPJS 60,000 rows) served from a
+real OpenSSH ``sshd`` on loopback, two consecutive periods end to end (the second with the
+month's changes), published to PostgreSQL. For each period it prints wall time and peak
+memory per stage and in total, and **the floor**: the time to decompress and parse the
+same three files with pyarrow, measured in the same run, with the ratio total / floor.
+It also times bulk publishing of 100,000 and 300,000 entries on SQLite and PostgreSQL.
+Figures are written as JSON for comparison between commits.
+
+Targets per period on a 2-core machine: total <= 60 s, peak memory <= 3 GiB,
+total <= 10 x floor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+TARGET_SECONDS = 60.0
+TARGET_PEAK_BYTES = 3 * 1024**3
+TARGET_FLOOR_RATIO = 10.0
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pyarrow_floor(files: list[Path]) -> float:
+    """Seconds to decompress and parse the files with pyarrow (all columns as strings)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    start = time.perf_counter()
+    for path in files:
+        with pa.input_stream(str(path), compression="gzip") as stream:
+            header = stream.readline().decode("utf-8-sig").rstrip("\r\n").split("|")
+        with pa.input_stream(str(path), compression="gzip") as stream:
+            pacsv.read_csv(
+                stream,
+                read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False),
+                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}),
+            )
+    return time.perf_counter() - start
+
+
+@contextmanager
+def throwaway_postgres(admin_url: str = PG_ADMIN_URL):
+    """A fresh PostgreSQL database for the benchmark, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"sigap_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _publish_figures(pg_admin: str, console: Console) -> list[dict]:
+    from connectors.registry_db import bench_publish
+
+    rows = []
+    for n in (100_000, 300_000):
+        with throwaway_postgres(pg_admin) as pg_url:
+            pg = bench_publish(pg_url, n)
+        sqlite_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"sigap-bench-{uuid.uuid4().hex[:6]}"
+        sqlite_dir.mkdir(parents=True)
+        try:
+            lite = bench_publish(f"sqlite:///{sqlite_dir / 'r.sqlite'}", n)
+        finally:
+            shutil.rmtree(sqlite_dir, ignore_errors=True)
+        rows.append({"entries": n, "postgresql_seconds": round(pg, 2), "sqlite_seconds": round(lite, 2)})
+        console.print(f"publish {n:,} entries: PostgreSQL {pg:.2f} s, SQLite {lite:.2f} s")
+    return rows
+
+
+def run_bench(*, residents: int, workdir: Path, database_url: str | None, output: Path, console: Console,
+              periods: tuple[str, str] = ("2026-09", "2026-10"), seed: int = 7) -> dict:
+    from flows.monthly import monthly_reconciliation
+    from infra.local_sshd import LocalSshd
+    from sigap.demo import generate_sample
+    from sigap.settings import DatabaseSettings, Settings, SourcesSettings, ValidationSettings, to_toml
+
+    if not LocalSshd.available():
+        raise SystemExit("the benchmark serves the extracts from a real OpenSSH sshd: install openssh-server")
+    workdir = workdir.resolve()
+    sample_dir = workdir / "sample"
+    console.rule("[bold]sample data")
+    t0 = time.perf_counter()
+    manifest = generate_sample(sample_dir, residents=residents, start=periods[0], months=len(periods), seed=seed, console=console)
+    sample_seconds = time.perf_counter() - t0
+    data_dir = workdir / "run"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    figures: dict = {"residents": residents, "periods": {}, "sample_seconds": round(sample_seconds, 1),
+                     "targets": {"total_seconds": TARGET_SECONDS, "peak_bytes": TARGET_PEAK_BYTES, "floor_ratio": TARGET_FLOOR_RATIO}}
+    try:
+        figures["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        figures["commit"] = None
+
+    @contextmanager
+    def database():
+        if database_url:
+            yield database_url
+        else:
+            with throwaway_postgres() as url:
+                yield url
+
+    with LocalSshd(Path(manifest.sftp_root), workdir / "sshd") as sshd, database() as db_url:
+        settings = Settings(
+            data_dir=data_dir,
+            sources=SourcesSettings(
+                kind="sftp",
+                dukcapil=sshd.client_endpoint("dukcapil"),
+                dtsen=sshd.client_endpoint("dtsen"),
+                bpjstk=sshd.client_endpoint("bpjstk"),
+                verifikasi=sshd.client_endpoint("verifikasi"),
+            ),
+            database=DatabaseSettings(url=db_url),
+            validation=ValidationSettings(data_docs=False),
+        )
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config = data_dir / "sigap.toml"
+        config.write_text(to_toml(settings, include_secrets=True), encoding="utf-8")
+        for period in periods:
+            console.rule(f"[bold]period {period}")
+            start = time.perf_counter()
+            summary = monthly_reconciliation(period=period, config=str(config))
+            total = time.perf_counter() - start
+            files = [Path(v.file) for v in summary.validations]
+            floor = pyarrow_floor(files)
+            stages = [
+                {"stage": t.stage, "seconds": round(t.seconds, 2), "peak_rss_mib": round(t.peak_rss_bytes / 2**20)}
+                for t in summary.timings
+            ]
+            peak = max((t.peak_rss_bytes for t in summary.timings), default=0)
+            figures["periods"][period] = {
+                "total_seconds": round(total, 2),
+                "peak_rss_mib": round(peak / 2**20),
+                "floor_seconds": round(floor, 2),
+                "total_over_floor": round(total / floor, 2) if floor else None,
+                "stages": stages,
+                "counts": summary.counts,
+                "changes": summary.changes,
+                "rows": {v.source: v.rows_total for v in summary.validations},
+                "meets_targets": total <= TARGET_SECONDS and peak <= TARGET_PEAK_BYTES and total <= TARGET_FLOOR_RATIO * floor,
+            }
+            _print_period(console, period, figures["periods"][period])
+    console.rule("[bold]bulk publishing")
+    figures["publish"] = _publish_figures(PG_ADMIN_URL, console)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(figures, indent=2))
+    console.print(f"figures written to {output}")
+    return figures
+
+
+def _print_period(console: Console, period: str, fig: dict) -> None:
+    table = Table(title=f"{period}: {fig['total_seconds']:.1f} s total, peak {fig['peak_rss_mib']:,} MiB, "
+                        f"floor {fig['floor_seconds']:.1f} s (x{fig['total_over_floor']})")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("peak MiB", justify="right")
+    for s in fig["stages"]:
+        table.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['peak_rss_mib']:,}")
+    console.print(table)
+    verdict = "meets" if fig["meets_targets"] else "MISSES"
+    console.print(f"{verdict} the targets (<= {TARGET_SECONDS:.0f} s, <= 3 GiB, <= {TARGET_FLOOR_RATIO:.0f} x floor)")

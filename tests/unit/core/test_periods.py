@@ -1,0 +1,48 @@
+from datetime import date, datetime, timezone
+
+import pytest
+
+from domain.periods import compact, next_period, parse_period, period_for_schedule, previous_period, reference_date
+
+
+@pytest.mark.parametrize(
+    "period, last_day",
+    [("2026-01", date(2026, 1, 31)), ("2024-02", date(2024, 2, 29)), ("2025-02", date(2025, 2, 28)), ("2026-12", date(2026, 12, 31))],
+)
+def test_reference_date_is_last_day(period, last_day):
+    assert reference_date(period) == last_day
+
+
+def test_neighbours_across_year():
+    assert previous_period("2026-01") == "2025-12"
+    assert next_period("2026-12") == "2027-01"
+    assert compact("2026-03") == "202603"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "26-01", "", "2026/01"])
+def test_bad_period_is_rejected_with_the_expected_form(bad):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        parse_period(bad)
+
+
+@pytest.mark.parametrize(
+    "utc, period",
+    [
+        # 02:00 WIB on the 5th = 19:00 UTC on the 4th
+        (datetime(2026, 12, 4, 19, 0, tzinfo=timezone.utc), "2026-11"),
+        # year boundary: 5 January in Jakarta reconciles December of the previous year
+        (datetime(2026, 1, 4, 19, 0, tzinfo=timezone.utc), "2025-12"),
+        # month boundary: 31 Jan 18:00 UTC is already 1 Feb 01:00 in Jakarta
+        (datetime(2026, 1, 31, 18, 0, tzinfo=timezone.utc), "2026-01"),
+        (datetime(2026, 1, 31, 16, 59, tzinfo=timezone.utc), "2025-12"),
+        # 1 January 00:30 WIB is still 31 December in UTC
+        (datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc), "2026-12"),
+    ],
+)
+def test_period_from_schedule_in_jakarta_time(utc, period):
+    assert period_for_schedule(utc) == period
+
+
+def test_naive_schedule_time_is_refused():
+    with pytest.raises(ValueError):
+        period_for_schedule(datetime(2026, 1, 5, 2, 0))
