@@ -45,7 +45,10 @@ class SftpEndpoint(BaseModel):
     )
     remote_root: str = Field(".", description="remote folder that holds the source's YYYY/MM tree")
     timeout_seconds: float = Field(30.0, description="connect and read timeout")
-    retries: int = Field(3, description="attempts for transient network errors (with backoff)")
+    retries: int = Field(
+        3,
+        description="retries after the first attempt on transient network errors, with backoff (the fetch task retries again later, for longer outages)",
+    )
 
 
 class SourcesSettings(BaseModel):
@@ -219,8 +222,32 @@ def _toml_value(value: Any) -> str:
 
 
 def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
-    """Render settings as a TOML file (secrets left out unless asked for)."""
-    data = settings.model_dump(mode="json", exclude_none=True)
+    """Render settings as a TOML file that ``load_settings`` reads back.
+
+    Secret fields (``SecretStr``) are left out unless ``include_secrets``: pass them through
+    ``SIGAP_...`` environment variables instead of writing them to disk.
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            out = {}
+            for name in type(value).model_fields:
+                item = getattr(value, name)
+                if item is None:
+                    continue
+                if isinstance(item, SecretStr):
+                    if not include_secrets:
+                        continue
+                    item = item.get_secret_value()
+                out[name] = plain(item)
+            return out
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
 
     def emit(table: dict[str, Any], prefix: str) -> list[str]:
         scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
@@ -229,14 +256,14 @@ def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
         if prefix and scalars:
             lines.append(f"\n[{prefix}]")
         for key, value in scalars:
-            if not include_secrets and ("passphrase" in key or key == "url" and "@" in str(value)):
-                continue
             lines.append(f"{key} = {_toml_value(value)}")
         for key, value in tables:
+            if not value:
+                continue
             lines.extend(emit(value, f"{prefix}.{key}" if prefix else key))
         return lines
 
-    return "\n".join(emit(data, "")).lstrip() + "\n"
+    return "\n".join(emit(plain(settings), "")).lstrip() + "\n"
 
 
 def settings_markdown_table() -> str:

@@ -40,7 +40,7 @@ def _config(tmp_path: Path, root: Path, e2e_sample, **overrides) -> str:
         **overrides,
     )
     path = tmp_path / "sigap.toml"
-    path.write_text(to_toml(settings))
+    path.write_text(to_toml(settings, include_secrets=True))
     return str(path)
 
 
@@ -204,3 +204,30 @@ def test_case_life_across_three_periods(prefect_harness, e2e_sample, tree, tmp_p
     header = worklists[0].read_text(encoding="utf-8").splitlines()[0]
     assert "ID Kasus" in header and "Alasan Verifikasi" in header
     engine.dispose()
+
+
+def test_the_same_run_publishes_to_postgresql(prefect_harness, e2e_sample, tree, tmp_path):
+    """The flow with the registry on PostgreSQL (the production setting): same code, the URL
+    decides; a throwaway database, dropped afterwards."""
+    from flows.monthly import monthly_reconciliation
+    from sigap.bench import throwaway_postgres
+
+    from tests.conftest import skip_or_fail
+
+    try:
+        ctx = throwaway_postgres()
+        url = ctx.__enter__()
+    except Exception as exc:  # noqa: BLE001 - any connection failure
+        skip_or_fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+    try:
+        config = _config(tmp_path, tree, e2e_sample, database={"url": url})
+        first = monthly_reconciliation(period=P1, config=config)
+        second = monthly_reconciliation(period=P2, config=config)
+        engine = registry_db.make_engine(url)
+        assert registry_db.latest_release(engine, P2).release_id == second.release_id
+        entries = registry_db.release_entries(engine, first.release_id)
+        assert len(entries) == sum(first.counts.values())
+        assert second.changes > 0 and len(registry_db.population_changes(engine, second.release_id)) == second.changes
+        engine.dispose()
+    finally:
+        ctx.__exit__(None, None, None)
