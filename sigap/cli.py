@@ -46,7 +46,7 @@ PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="the period, YYYY
 
 
 def _fail(exc: BaseException) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
 
 
@@ -61,6 +61,8 @@ def _guard(fn):
         except typer.Exit:
             raise
         except SigapError as exc:
+            _fail(exc)
+        except ValueError as exc:  # bad input the domain refused (a period, a number...)
             _fail(exc)
         except KeyboardInterrupt:
             err.print("interrupted")

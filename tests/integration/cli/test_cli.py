@@ -1,0 +1,117 @@
+"""The `sigap` command line: look-ups on a real published release, clean errors, help.
+
+The release is produced without Prefect (validate -> reconcile -> publish) from a small
+generated sample, so these tests exercise the CLI, not the orchestrator."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from connectors import registry_db
+from domain.changes import empty_changes
+from domain.codes import Source
+from domain.extracts import SPECS
+from domain.reconcile import ReconcileInputs, reconcile
+from domain.rules import RuleParameters
+from sigap.cli import app
+
+PERIOD = "2026-08"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    from expectations.validate import validate_extract
+    from sigap.sample import generate, read_truth
+
+    root = tmp_path_factory.mktemp("cli")
+    sample = generate(root / "sample", residents=3_000, periods=[PERIOD], seed=5)
+    frames = {}
+    for source in Source:
+        path = Path(sample.sftp_root) / source.value / SPECS[source].remote_path(PERIOD)
+        frames[source] = validate_extract(
+            path, SPECS[source], PERIOD, work_dir=root / "work", max_reject_share=0.01,
+            row_count_tolerance=0.1, previous_rows=None, max_uncompressed_bytes=2**30,
+        ).accepted
+    params = RuleParameters(quota=280)
+    result = reconcile(ReconcileInputs(PERIOD, frames[Source.DUKCAPIL], frames[Source.DTSEN], frames[Source.BPJSTK]), params)
+    data_dir = root / "data"
+    data_dir.mkdir()
+    url = f"sqlite:///{data_dir / 'registry.sqlite'}"
+    registry_db.upgrade(url)
+    engine = registry_db.make_engine(url)
+    registry_db.publish_release(engine, registry_db.PublishRequest(
+        period=PERIOD, rules_version=result.rules_version, input_digests={"dukcapil": "0" * 64, "dtsen": "1" * 64, "bpjstk": "2" * 64},
+        flow_run_id=None, counts=result.counts, monthly_cost_idr=result.quota.monthly_cost_idr,
+        quota=result.quota.cap, entries=result.entries, changes=empty_changes(),
+    ))
+    engine.dispose()
+    truth, _ = read_truth(Path(sample.truth_root), PERIOD)
+    return {"data_dir": data_dir, "result": result, "truth": truth, "quota": 280}
+
+
+def _env(published) -> dict[str, str]:
+    return {"SIGAP_DATA_DIR": str(published["data_dir"]), "SIGAP_RULES__QUOTA": str(published["quota"])}
+
+
+def test_explain_shows_decision_reasons_and_evidence(published):
+    entries = published["result"].entries
+    typo = entries[entries["reasons"].str.contains("NIK_PROBABLE_TYPO", regex=False)].iloc[0]
+    out = runner.invoke(app, ["explain", "--period", PERIOD, "--kpj", typo["kpj"]], env=_env(published))
+    assert out.exit_code == 0, out.output
+    assert "REVERIFY" in out.output and "NIK_PROBABLE_TYPO" in out.output
+    assert typo["suggested_nik"] in out.output  # the operator's own look-up shows the full NIK
+    assert "evidence" in out.output
+
+
+def test_explain_unknown_person_is_a_clean_error(published):
+    out = runner.invoke(app, ["explain", "--period", PERIOD, "--nik", "3275019999990001"], env=_env(published))
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output and "3275019999990001" not in out.output
+
+
+def test_whatif_budget_enrols_exactly_the_places_it_pays_for(published):
+    q = published["result"].quota
+    extra = 7
+    assert q.waitlisted >= extra
+    budget = (q.places_used + q.enrolled + extra) * 16_800 * 12
+    out = runner.invoke(app, ["whatif", "--period", PERIOD, "--budget", str(budget), "--quota", "1000000"], env=_env(published))
+    assert out.exit_code == 0, out.output
+    assert f"(+{extra})" in out.output and "nothing was published" in out.output
+
+
+def test_verify_results_requires_a_checksum_and_closes_cases(published, tmp_path):
+    results = tmp_path / "HASIL_VERIFIKASI_202608.csv"
+    results.write_text("CASE_ID|NIK|HASIL|NIK_BARU|CATATAN|PETUGAS|TGL_VERIFIKASI\nRV-X|3275014101900123|LAYAK|||A|2026-08-20\n")
+    out = runner.invoke(app, ["verify-results", str(results)], env=_env(published))
+    assert out.exit_code == 2 and ".sha256" in out.output
+    Path(f"{results}.sha256").write_text(f"{hashlib.sha256(results.read_bytes()).hexdigest()}  {results.name}\n")
+    out = runner.invoke(app, ["verify-results", str(results)], env=_env(published))
+    assert out.exit_code == 0, out.output
+    assert "0 cases closed" in out.output and "not applied" in out.output  # unknown case id
+
+
+def test_settings_table_and_bad_settings(tmp_path):
+    out = runner.invoke(app, ["settings", "table"])
+    assert out.exit_code == 0 and "SIGAP_RULES__MAX_DESIL" in out.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rules]\nquota = 'lots'\n")
+    out = runner.invoke(app, ["settings", "show", "--config", str(bad)])
+    assert out.exit_code == 2 and "quota" in out.output and "Traceback" not in out.output
+
+
+def test_run_with_unreachable_sftp_fails_cleanly(tmp_path):
+    out = runner.invoke(app, ["run", "--period", "2026-13"], env={"SIGAP_DATA_DIR": str(tmp_path)})
+    assert out.exit_code != 0 and "YYYY-MM" in out.output
+
+
+def test_help_lists_every_command():
+    out = subprocess.run([sys.executable, "-m", "sigap.cli", "--help"], capture_output=True, text=True, check=True)
+    for command in ("demo", "run", "sample", "explain", "whatif", "verify-results", "reverify", "serve", "bench", "db", "settings"):
+        assert command in out.stdout
