@@ -67,8 +67,11 @@ def decisions_by_kecamatan(entries: pd.DataFrame) -> pd.DataFrame:
 
 
 def desil_mix(entries: pd.DataFrame) -> pd.DataFrame:
-    desil = entries["desil"].astype("Int64").astype("string").fillna("-")
-    return pd.crosstab(desil, entries["decision"]).reindex(columns=DECISIONS, fill_value=0)
+    """Counts per desil (1..10 in order, then unknown) and decision."""
+    desil = entries["desil"].astype("Int64").fillna(99)
+    table = pd.crosstab(desil, entries["decision"]).reindex(columns=DECISIONS, fill_value=0).sort_index()
+    table.index = [f"desil {d}" if d != 99 else "desil unknown" for d in table.index]
+    return table
 
 
 def _md_table(frame: pd.DataFrame, index: bool = True) -> str:
