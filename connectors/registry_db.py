@@ -63,6 +63,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from domain.codes import CaseStatus, ChangeType, Decision, Source
 from domain.periods import parse_period
 from domain.privacy import mask_nik
+# the entry columns a publish request must carry and the dtypes of release_entries are
+# the domain's, defined once
+from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
 from sigap.errors import DatabaseBusy, PublishConflict, RegistryDatabaseError
 
 # --------------------------------------------------------------------------------------
@@ -231,20 +234,6 @@ extract_delivery = Table(
     Index("ix_extract_delivery_source_period", "source", "period"),
 )
 
-#: The entry columns a publish request must carry (``domain.reconcile.ENTRY_COLUMNS``).
-ENTRY_COLUMNS: tuple[str, ...] = (
-    "nik", "kpj", "nama", "kode_kelurahan", "kode_kecamatan", "desil", "kategori",
-    "jenis_kelamin", "umur", "decision", "reasons", "match_method", "suggested_nik",
-    "priority_rank", "monthly_contribution_idr", "jkm_claim_alert", "evidence",
-)  # fmt: skip
-#: dtypes of :func:`release_entries` (those of ``docs/DESIGN.md``)
-ENTRY_DTYPES: dict[str, str] = {
-    "nik": "str", "kpj": "str", "nama": "str", "kode_kelurahan": "str",
-    "kode_kecamatan": "str", "desil": "Int8", "kategori": "str", "jenis_kelamin": "Int8",
-    "umur": "Int16", "decision": "str", "reasons": "str", "match_method": "str",
-    "suggested_nik": "str", "priority_rank": "Int64", "monthly_contribution_idr": "int64",
-    "jkm_claim_alert": "bool", "evidence": "str",
-}  # fmt: skip
 CHANGE_COLUMNS: tuple[str, ...] = (
     "nik", "change_type", "before", "after", "source", "triggers_reverification",
 )  # fmt: skip
