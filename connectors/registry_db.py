@@ -63,6 +63,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from domain.codes import CaseStatus, ChangeType, Decision, Source
 from domain.periods import parse_period
 from domain.privacy import mask_nik
+
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
 from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
@@ -1344,12 +1345,40 @@ def bench_publish(url: str, n_entries: int, *, period: str = "2000-01", seed: in
 
 
 __all__ = [
-    "ACCEPTED_DELIVERY_STATUSES", "CHANGE_COLUMNS", "DELIVERY_COLUMNS", "ENTRY_COLUMNS",
-    "CasePlanRows", "DeliveryRow", "PendingRelease", "PublishOutcome", "PublishRequest",
-    "RegistryDatabaseError", "ReleaseRow", "resolve_cases", "bench_publish", "cases", "current_revision",
-    "deliveries", "extract_delivery", "find_entry", "latest_release", "make_engine",
-    "metadata", "open_cases", "population_change", "population_changes",
-    "previous_accepted_delivery", "publish_release", "record_deliveries", "registry_entry",
-    "registry_release", "release_entries", "releases", "resolved_eligible_cases",
-    "reverification_case", "synthetic_entries", "terminated_kpjs", "upgrade",
+    "ACCEPTED_DELIVERY_STATUSES",
+    "CHANGE_COLUMNS",
+    "DELIVERY_COLUMNS",
+    "ENTRY_COLUMNS",
+    "CasePlanRows",
+    "DeliveryRow",
+    "PendingRelease",
+    "PublishOutcome",
+    "PublishRequest",
+    "RegistryDatabaseError",
+    "ReleaseRow",
+    "bench_publish",
+    "cases",
+    "current_revision",
+    "deliveries",
+    "extract_delivery",
+    "find_entry",
+    "latest_release",
+    "make_engine",
+    "metadata",
+    "open_cases",
+    "population_change",
+    "population_changes",
+    "previous_accepted_delivery",
+    "publish_release",
+    "record_deliveries",
+    "registry_entry",
+    "registry_release",
+    "release_entries",
+    "releases",
+    "resolve_cases",
+    "resolved_eligible_cases",
+    "reverification_case",
+    "synthetic_entries",
+    "terminated_kpjs",
+    "upgrade",
 ]  # fmt: skip
