@@ -7,6 +7,8 @@ All functions are vectorised over pandas Series.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,34 +31,43 @@ def normalise_nik(nik: pd.Series) -> pd.Series:
     return nik.astype("string").str.strip()
 
 
-def _parts(nik: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    s = nik.astype("string")
-    shaped = s.str.fullmatch(r"\d{16}").fillna(False).to_numpy(dtype=bool)
-    safe = s.where(shaped, "0000000000000000")
-    dd = pd.to_numeric(safe.str[6:8]).to_numpy(dtype=np.int16)
-    mm = pd.to_numeric(safe.str[8:10]).to_numpy(dtype=np.int16)
-    yy = pd.to_numeric(safe.str[10:12]).to_numpy(dtype=np.int16)
-    return safe, shaped, dd, mm, yy
+def _parts(nik: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(keys, shaped, dd, mm, yy, serial)`` as integer arrays, computed arithmetically
+    from :func:`nik_keys` (no per-row text slicing: this runs on millions of rows)."""
+    keys = nik_keys(nik)
+    shaped = keys >= 0
+    safe = np.where(shaped, keys, 0)
+    serial = (safe % 10_000).astype(np.int16)
+    yy = (safe // 10_000 % 100).astype(np.int16)
+    mm = (safe // 1_000_000 % 100).astype(np.int16)
+    dd = (safe // 100_000_000 % 100).astype(np.int16)
+    return keys, shaped, dd, mm, yy, serial
 
 
 def nik_problems(nik: pd.Series) -> pd.Series:
     """The first structural rule each NIK breaks (``NIK_FORMAT``, ``NIK_REGION``,
     ``NIK_DATE``, ``NIK_SERIAL``), or null when it is well formed."""
-    safe, shaped, dd, mm, yy = _parts(nik)
+    keys, shaped, dd, mm, yy, serial = _parts(nik)
     day = np.where(dd > 40, dd - 40, dd)
     month_ok = (mm >= 1) & (mm <= 12)
     dim = _DAYS_IN_MONTH[np.clip(mm, 0, 12)]
     # 29 Feb exists in 19YY or 20YY when YY % 4 == 0 (2000 was a leap year)
     leap_ok = ~((mm == 2) & (day == 29) & (yy % 4 != 0))
     date_ok = month_ok & (day >= 1) & (day <= dim) & leap_ok & ~((dd > 31) & (dd < 41))
-    region_ok = safe.str[:6].isin(kecamatan_codes()).to_numpy(dtype=bool)
-    serial_ok = (safe.str[12:] != "0000").to_numpy(dtype=bool)
-    out = np.full(len(safe), None, dtype=object)
+    region_ok = np.isin(np.where(shaped, keys, 0) // 10**10, _kecamatan_numbers())
+    serial_ok = serial != 0
+    out = np.full(len(keys), None, dtype=object)
     out[~serial_ok] = NIK_SERIAL
     out[~date_ok] = NIK_DATE
     out[~region_ok] = NIK_REGION
     out[~shaped] = NIK_FORMAT
     return pd.Series(out, index=nik.index, dtype="string")
+
+
+@cache
+def _kecamatan_numbers() -> np.ndarray:
+    """The reference kecamatan codes as the integers a NIK's first six digits form."""
+    return np.array(sorted(int(code) for code in kecamatan_codes() if code.isdigit()), dtype=np.int64)
 
 
 def is_valid_nik(nik: pd.Series) -> pd.Series:
@@ -65,7 +76,7 @@ def is_valid_nik(nik: pd.Series) -> pd.Series:
 
 def nik_sex(nik: pd.Series) -> pd.Series:
     """1 (male) or 2 (female) as embedded in the NIK; null when malformed."""
-    safe, shaped, dd, _, _ = _parts(nik)
+    _, shaped, dd, _, _, _ = _parts(nik)
     sex = np.where(dd > 40, 2, 1).astype("int8")
     return pd.Series(sex, index=nik.index).astype("Int8").where(shaped)
 
@@ -73,7 +84,7 @@ def nik_sex(nik: pd.Series) -> pd.Series:
 def nik_birth_date(nik: pd.Series, registry_birth_date: pd.Series) -> pd.Series:
     """The birth date embedded in the NIK, with the century taken from the civil-registry
     birth date (the two-digit year is ambiguous). NaT where it is not a real date."""
-    safe, shaped, dd, mm, yy = _parts(nik)
+    _, shaped, dd, mm, yy, _ = _parts(nik)
     day = np.where(dd > 40, dd - 40, dd)
     reg = pd.to_datetime(registry_birth_date)
     century = (reg.dt.year // 100 * 100).fillna(2000).to_numpy(dtype=np.int32)

@@ -1,0 +1,63 @@
+"""The Great Expectations context of one run, and its Data Docs.
+
+The context is ephemeral: nothing is read from or written to the working directory, and
+usage statistics are off. Without Data Docs every store is in memory. With Data Docs the
+suites and validation results are kept under ``<work_dir>/gx/`` and the site is built into
+``<work_dir>/data_docs/``, so the three extracts of a run (validated one after the other,
+each with its own context) share one site whose index lists them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import great_expectations as gx
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    FilesystemStoreBackendDefaults,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+__all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context"]
+
+SITE_NAME = "sigap"
+
+
+def data_docs_dir(work_dir: Path) -> Path:
+    return Path(work_dir) / "data_docs"
+
+
+def make_context(work_dir: Path, *, data_docs: bool) -> AbstractDataContext:
+    """An ephemeral GX context for validating extracts of a run in ``work_dir``."""
+    if data_docs:
+        work_dir = Path(work_dir).resolve()
+        defaults = FilesystemStoreBackendDefaults(root_directory=str(work_dir / "gx"))
+        sites = {
+            SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(data_docs_dir(work_dir)),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+    else:
+        defaults = InMemoryStoreBackendDefaults()
+        sites = {}
+    config = DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        store_backend_defaults=defaults,
+        data_docs_sites=sites,
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def build_data_docs(context: AbstractDataContext, work_dir: Path) -> Path:
+    """Build the run's Data Docs site and return the path of its ``index.html``."""
+    context.build_data_docs(site_names=[SITE_NAME])
+    return data_docs_dir(Path(work_dir).resolve()) / "index.html"

@@ -1,0 +1,192 @@
+"""The row rules of the extract contract: their names and their vectorised predicates.
+
+Each predicate takes pandas Series and returns a boolean Series (or array) that is True
+where a row *keeps* the rule. The same functions compute the quarantine masks
+(``expectations.parse``) and the Great Expectations metrics of the custom expectations
+(``expectations.custom``), so that GX documents exactly what the quarantine enforces.
+
+Rule names appear in rejects files, validation tables and reports; never rename them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from domain import identity
+from domain.reference import kelurahan_codes
+
+# --- rule names ------------------------------------------------------------------------
+REQUIRED = "REQUIRED"
+NIK_FORMAT = identity.NIK_FORMAT
+NIK_REGION = identity.NIK_REGION
+NIK_DATE = identity.NIK_DATE
+NIK_SERIAL = identity.NIK_SERIAL
+NIK_RULES: tuple[str, ...] = (NIK_FORMAT, NIK_REGION, NIK_DATE, NIK_SERIAL)
+INT_FORMAT = "INT_FORMAT"
+INT_RANGE = "INT_RANGE"
+DATE_FORMAT = "DATE_FORMAT"
+DATE_RANGE = "DATE_RANGE"
+DATE_IN_FUTURE = "DATE_IN_FUTURE"
+ALLOWED_VALUES = "ALLOWED_VALUES"
+KELURAHAN_UNKNOWN = "KELURAHAN_UNKNOWN"
+KODE_WILAYAH_FORMAT = "KODE_WILAYAH_FORMAT"
+DUPLICATE_KEY = "DUPLICATE_KEY"
+TGL_PERISTIWA_IFF_NOT_HIDUP = "TGL_PERISTIWA_IFF_NOT_HIDUP"
+TGL_PERISTIWA_BEFORE_BIRTH = "TGL_PERISTIWA_BEFORE_BIRTH"
+NIK_DATE_MISMATCH = "NIK_DATE_MISMATCH"
+NIK_BARU_REQUIRED = "NIK_BARU_REQUIRED"
+FIELD_COUNT = "FIELD_COUNT"
+STRAY_CR = "STRAY_CR"
+
+
+def digits_rule(length: int) -> str:
+    """``DIGITS_16``, ``DIGITS_11``: the value must be exactly ``length`` digits."""
+    return f"DIGITS_{length}"
+
+
+#: the earliest date any column of the contract may hold
+EARLIEST_DATE = pd.Timestamp("1900-01-01")
+#: a month value ``YYYY-MM``
+MONTH_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+#: an integer as delivered (no sign but minus, no decimals, at most 18 digits)
+INT_PATTERN = r"-?[0-9]{1,18}"
+
+
+# --- predicates: True where the row keeps the rule -------------------------------------
+
+
+def present(text: pd.Series) -> pd.Series:
+    """True where a (stripped) value was delivered."""
+    return text.notna()
+
+
+def nik_problems(nik: pd.Series) -> pd.Series:
+    """The first NIK rule each value breaks (``domain.identity.nik_problems``), null where
+    well formed or absent.
+
+    Only values of 16 ASCII digits reach ``identity``: anything else (including digits of
+    other scripts, which ``\\d`` matches) is ``NIK_FORMAT`` here."""
+    shaped = has_digits(nik, 16).to_numpy(dtype=bool)
+    problems = pd.Series(NIK_FORMAT, index=nik.index, dtype="str")
+    if shaped.any():
+        problems[shaped] = identity.nik_problems(nik[shaped]).astype("str")
+    return problems.where(nik.notna())
+
+
+def valid_nik(nik: pd.Series) -> pd.Series:
+    """True where the NIK is well formed: 16 digits, an existing kecamatan, a real date
+    (women: day + 40) and a serial other than 0000."""
+    return nik.notna() & nik_problems(nik).isna()
+
+
+def has_digits(text: pd.Series, length: int) -> pd.Series:
+    """True where the value is exactly ``length`` ASCII digits."""
+    return _fullmatch(text, rf"[0-9]{{{length}}}")
+
+
+def matches(text: pd.Series, pattern: str) -> pd.Series:
+    """True where the whole value matches ``pattern`` (a regular expression)."""
+    return _fullmatch(text, pattern)
+
+
+def parsed_where_delivered(delivered: pd.Series, parsed: pd.Series) -> pd.Series:
+    """True where nothing was delivered or what was delivered parsed."""
+    return pd.Series(~delivered.to_numpy(dtype=bool), index=parsed.index) | parsed.notna()
+
+
+def known_kelurahan(code: pd.Series, within: str | None = None) -> pd.Series:
+    """True where the dotted code is an existing kelurahan/desa (Kepmendagri 2025), and,
+    with ``within`` (e.g. ``32.75``), one of that region's.
+
+    Judged once per distinct code (categorical codes), not once per row."""
+    values = code if isinstance(code.dtype, pd.CategoricalDtype) else code.astype("category")
+    allowed = _kelurahan_index(within)
+    known = np.append(allowed.get_indexer(values.cat.categories) >= 0, False)  # -1: null
+    return pd.Series(known[values.cat.codes.to_numpy()], index=code.index)
+
+
+@cache
+def kelurahan_within(prefix: str) -> frozenset[str]:
+    """The kelurahan/desa codes under a region code (``32.75`` -> Kota Bekasi's 56)."""
+    return frozenset(c for c in kelurahan_codes() if c.startswith(prefix + "."))
+
+
+@cache
+def _kelurahan_index(within: str | None) -> pd.Index:
+    """The codes as an index: its hash table is built once per process."""
+    codes = kelurahan_codes() if within is None else kelurahan_within(within)
+    return pd.Index(sorted(codes), dtype="str")
+
+
+def event_date_iff_not_alive(status: pd.Series, event_delivered: pd.Series) -> pd.Series:
+    """``TGL_PERISTIWA`` is filled exactly when ``STATUS_DASAR`` is not ``HIDUP``.
+
+    Only judged where the status is one of the contract's (``HIDUP``, ``MATI``,
+    ``PINDAH``); another status is already an ``ALLOWED_VALUES`` reject.
+    """
+    alive = _bool(status == "HIDUP")
+    judged = _bool(status.isin(("HIDUP", "MATI", "PINDAH")))
+    filled = np.asarray(event_delivered, dtype=bool)
+    return pd.Series(~judged | (alive != filled), index=status.index)
+
+
+def not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """True where ``later`` is on or after ``earlier``, or either is missing."""
+    broken = (later < earlier).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(~broken, index=later.index)
+
+
+def nik_agrees_with_birth(
+    nik: pd.Series,
+    birth_date: pd.Series,
+    sex: pd.Series,
+    *,
+    well_formed: np.ndarray | None = None,
+) -> pd.Series:
+    """True where the NIK's embedded date (women: day + 40) matches the registry birth
+    date and sex, or where one of the three is missing or the NIK is malformed (then
+    another rule speaks). A disagreement is a warning, never a rejection.
+
+    ``well_formed`` (True where the NIK is valid) saves recomputing it when known."""
+    if well_formed is None:
+        well_formed = valid_nik(nik).to_numpy(dtype=bool)
+    sex = pd.Series(sex, index=nik.index)
+    judged = well_formed & birth_date.notna().to_numpy() & _bool(sex.isin((1, 2)))
+    out = np.ones(len(nik), dtype=bool)
+    if judged.any():
+        idx = np.flatnonzero(judged)
+        agree = identity.nik_agrees_with_registry(
+            nik.iloc[idx], birth_date.iloc[idx], sex.iloc[idx].astype("int64")
+        ).to_numpy(dtype=bool)
+        out[idx] = agree
+    return pd.Series(out, index=nik.index)
+
+
+def nik_baru_given_when_corrected(hasil: pd.Series, nik_baru_delivered: pd.Series) -> pd.Series:
+    """``NIK_BARU`` is filled whenever ``HASIL`` is ``NIK_DIKOREKSI``."""
+    corrected = _bool(hasil == "NIK_DIKOREKSI")
+    filled = np.asarray(nik_baru_delivered, dtype=bool)
+    return pd.Series(~corrected | filled, index=hasil.index)
+
+
+def unique_where_present(values: pd.Series) -> pd.Series:
+    """True where the value occurs once (nulls are not duplicates); every occurrence of
+    a repeated value is False."""
+    dup = values.duplicated(keep=False).to_numpy(dtype=bool) & values.notna().to_numpy()
+    return pd.Series(~dup, index=values.index)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _bool(values) -> np.ndarray:
+    """A comparison's result as a plain boolean array (missing -> False)."""
+    return pd.Series(values).fillna(False).to_numpy(dtype=bool)
+
+
+def _fullmatch(text: pd.Series, pattern: str) -> pd.Series:
+    s = text if isinstance(text.dtype, pd.StringDtype) else text.astype("str")
+    return s.str.fullmatch(pattern).fillna(False).astype(bool)
