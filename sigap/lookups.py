@@ -100,7 +100,14 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
         stem = file.name.removeprefix("HASIL_VERIFIKASI_").split(".")[0]
         period = f"{stem[:4]}-{stem[4:6]}"
     parse_period(period)
-    results = validate_verification_results(file, period, work_dir=settings.data_dir / "runs" / period)
+    results = validate_verification_results(
+        file,
+        period,
+        work_dir=settings.data_dir / "runs" / period,
+        max_reject_share=settings.validation.max_reject_share,
+        max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
+    )
+    results.raise_if_unusable()
     engine = _engine(settings)
     try:
         open_cases = registry_db.open_cases(engine)

@@ -146,8 +146,13 @@ def read_verification(
     new_verified = None
     if fetched is not None:
         results = validate_verification_results(
-            Path(fetched.path), period, work_dir=settings.data_dir / "runs" / period
+            Path(fetched.path),
+            period,
+            work_dir=settings.data_dir / "runs" / period,
+            max_reject_share=settings.validation.max_reject_share,
+            max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
         )
+        results.raise_if_unusable()
         resolved, new_verified, problems = case_rules.apply_verification_results(
             results.accepted, open_cases, period
         )
