@@ -87,7 +87,7 @@ def _publish_figures(pg_admin: str, console: Console) -> list[dict]:
 
 
 def run_bench(*, residents: int, workdir: Path, database_url: str | None, output: Path, console: Console,
-              periods: tuple[str, str] = ("2026-09", "2026-10"), seed: int = 7) -> dict:
+              periods: tuple[str, str] = ("2026-09", "2026-10"), seed: int = 42) -> dict:
     from flows.monthly import monthly_reconciliation
     from infra.local_sshd import LocalSshd
     from sigap.demo import generate_sample

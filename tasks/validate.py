@@ -127,7 +127,7 @@ def validate_source(
         data_docs_path=str(outcome.data_docs_path) if outcome.data_docs_path else None,
         baseline_path=str(baseline),
         warnings=dict(outcome.warnings),
-        rejects_by_rule={str(k): int(v) for k, v in dict(outcome.rejects_by_rule).items()},
+        rejects_by_rule={_rule_key(k): int(v) for k, v in dict(outcome.rejects_by_rule).items()},
         expectation_results=[_row(r) for r in outcome.expectation_results],
         extract_checks=[_row(c) for c in outcome.extract_checks],
     )
@@ -142,6 +142,11 @@ def validate_source(
         "" if result.passed else " -- FAILED: " + (result.failure_message or ""),
     )
     return result
+
+
+def _rule_key(key) -> str:
+    """``("NIK", "NIK_FORMAT")`` -> ``"NIK:NIK_FORMAT"``."""
+    return ":".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 def _row(item) -> dict:
