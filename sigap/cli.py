@@ -18,6 +18,10 @@ from rich.table import Table
 
 from sigap.errors import SigapError
 
+# The registry holds personal data: the embedded Prefect server sends no usage telemetry
+# unless the operator explicitly turns it on.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 app = typer.Typer(
     name="sigap",
     help=(
