@@ -14,6 +14,7 @@ total <= 10 x floor.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -39,8 +40,8 @@ def pyarrow_floor(files: list[Path]) -> float:
 
     start = time.perf_counter()
     for path in files:
-        with pa.input_stream(str(path), compression="gzip") as stream:
-            header = stream.readline().decode("utf-8-sig").rstrip("\r\n").split("|")
+        with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            header = fh.readline().rstrip("\r\n").split("|")
         with pa.input_stream(str(path), compression="gzip") as stream:
             pacsv.read_csv(
                 stream,

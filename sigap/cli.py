@@ -50,7 +50,8 @@ PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="the period, YYYY
 
 
 def _fail(exc: BaseException) -> None:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    message = str(exc) or type(exc).__name__
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
     raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
 
 
