@@ -73,13 +73,14 @@ def monthly_reconciliation(
         previous = registry.read_previous_state(settings, period)
         validations = {}
         for source in Source:
-            validations[source] = validate.validate_source.with_options(refresh_cache=force)(
+            validations[source] = validate.validate_with_cache(
                 settings,
                 source,
                 period,
                 fetched[source],
                 previous.previous_rows.get(str(source)),
                 str(source) in accepted,
+                force,
             )
         failed = [v for v in validations.values() if not v.usable]
         if failed:
@@ -129,8 +130,10 @@ def monthly_reconciliation(
 
     # re-verification: its own flow run ---------------------------------------------
     if summary.status == "PUBLISHED" and summary.needs_reverification:
-        publish.announce_population_change(summary)
-        if settings.mode == "embedded":
+        if settings.mode == "server":
+            # the re-verification deployment's trigger starts reverify-YYYY-MM from this
+            publish.announce_population_change(summary)
+        else:
             from flows.reverification import reverification
 
             reverification(period=period, config=config)

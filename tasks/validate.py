@@ -58,6 +58,7 @@ class ValidatedExtract:
 
 
 def _cache_key(context, parameters) -> str:
+    """Same file digest, thresholds, folder and rules -> same key."""
     settings: Settings = parameters["settings"]
     fetched: FetchedFile = parameters["fetched"]
     blob = json.dumps(
@@ -141,6 +142,26 @@ def validate_source(
         100 * result.reject_share,
         "" if result.passed else " -- FAILED: " + (result.failure_message or ""),
     )
+    return result
+
+
+def validate_with_cache(
+    settings: Settings,
+    source: Source,
+    period: str,
+    fetched: FetchedFile,
+    previous_rows: int | None,
+    accept_flagged: bool,
+    force: bool,
+) -> ValidatedExtract:
+    """Validate, reusing the cached result of an identical earlier validation unless
+    ``force``; a cached result whose files (baseline Parquet, rejects file) have since been
+    deleted is recomputed rather than trusted."""
+    args = (settings, source, period, fetched, previous_rows, accept_flagged)
+    result = validate_source.with_options(refresh_cache=force)(*args)
+    if not (Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()):
+        get_run_logger().info("%s: cached validation's files are gone: validating again", source)
+        result = validate_source.with_options(refresh_cache=True)(*args)
     return result
 
 

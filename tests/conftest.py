@@ -21,6 +21,8 @@ os.environ.pop("PREFECT_PROFILES_PATH", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# a run waiting for the deployment's concurrency slot is offered again after 5 s, not 30 s
+os.environ.setdefault("PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS", "5")
 # settings files or overrides of the developer's shell must not leak into tests
 for _name in [n for n in os.environ if n.startswith("SIGAP_")]:
     os.environ.pop(_name)

@@ -231,3 +231,44 @@ def test_the_same_run_publishes_to_postgresql(prefect_harness, e2e_sample, tree,
         engine.dispose()
     finally:
         ctx.__exit__(None, None, None)
+
+
+def test_rerun_revalidates_only_what_changed(prefect_harness, e2e_sample, tree, tmp_path):
+    """Validation is cached on the file's digest: an identical re-run re-validates nothing,
+    a resend of one source re-validates only that source, --force re-validates all, and a
+    cache whose files were deleted is recomputed instead of trusted."""
+    from flows.monthly import monthly_reconciliation
+
+    config = _config(tmp_path, tree, e2e_sample)
+    rejects = tmp_path / "data" / "runs" / P1 / "rejects"
+
+    def stamps() -> dict[str, int]:
+        return {p.name.split("_")[0]: p.stat().st_mtime_ns for p in rejects.glob("*_rejects.csv")}
+
+    monthly_reconciliation(period=P1, config=config)
+    first = stamps()
+    assert set(first) == {"dukcapil", "dtsen", "bpjstk"}
+
+    monthly_reconciliation(period=P1, config=config)
+    assert stamps() == first  # nothing re-validated
+
+    def touch_one_name(header, rows):
+        i = header.index("NAMA")
+        fields = rows[0].split("|")
+        fields[i] = fields[i] + " "  # padding only: same data, new file digest
+        rows[0] = "|".join(fields)
+        return rows
+
+    _rewrite(_file(tree, DTSEN, P1), touch_one_name)
+    monthly_reconciliation(period=P1, config=config)
+    after_resend = stamps()
+    assert after_resend["dtsen"] != first["dtsen"]
+    assert after_resend["dukcapil"] == first["dukcapil"] and after_resend["bpjstk"] == first["bpjstk"]
+
+    monthly_reconciliation(period=P1, config=config, force=True)
+    forced = stamps()
+    assert all(forced[s] != after_resend[s] for s in forced)
+
+    shutil.rmtree(tmp_path / "data" / "baselines")
+    summary = monthly_reconciliation(period=P1, config=config)  # recomputed, not trusted
+    assert summary.status == "UNCHANGED"
