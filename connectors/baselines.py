@@ -76,13 +76,22 @@ class BaselineStore:
         _fsync_dir(target.parent)
         return target
 
-    def load(self, source: Source | str, period: str, sha256: str) -> pd.DataFrame | None:
-        """The stored frame, or ``None`` when this delivery was never saved."""
+    def load(
+        self,
+        source: Source | str,
+        period: str,
+        sha256: str,
+        columns: list[str] | tuple[str, ...] | None = None,
+    ) -> pd.DataFrame | None:
+        """The stored frame (only ``columns`` when given), or ``None`` when this delivery
+        was never saved."""
         target = self.path(source, period, sha256)
         if not target.is_file():
             return None
         try:
-            return pd.read_parquet(target, engine="pyarrow")
+            return pd.read_parquet(
+                target, engine="pyarrow", columns=list(columns) if columns is not None else None
+            )
         except (pa.ArrowException, OSError, ValueError) as exc:  # damaged: say which file
             raise DataError(
                 f"baseline file cannot be read ({type(exc).__name__})",

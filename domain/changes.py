@@ -159,6 +159,12 @@ _DUKCAPIL_COLUMNS = (
     "STATUS_DASAR",
 )
 _DTSEN_COLUMNS = ("NIK", "DESIL", "KODE_WILAYAH")
+#: the columns change detection reads from each source (a baseline is loaded with only
+#: these: a fraction of the memory of the full frames)
+COMPARED_COLUMNS: dict[Source, tuple[str, ...]] = {
+    Source.DUKCAPIL: _DUKCAPIL_COLUMNS,
+    Source.DTSEN: _DTSEN_COLUMNS,
+}
 
 
 def empty_changes() -> pd.DataFrame:

@@ -16,13 +16,29 @@ from domain.rules import RuleParameters
 from sigap.settings import Settings
 
 
-def load_frames(settings: Settings, period: str, digests: dict[str, str]) -> dict[Source, pd.DataFrame]:
-    """The accepted rows of each source for a period, from the baseline store."""
+def load_frames(
+    settings: Settings,
+    period: str,
+    digests: dict[str, str],
+    columns: dict[Source, tuple[str, ...]] | None = None,
+) -> dict[Source, pd.DataFrame]:
+    """The accepted rows of each source for a period: from this process's memory when this
+    run validated them (no second read), else from the baseline store. With ``columns``,
+    only those sources and columns."""
+    from tasks.validate import accepted_in_memory
+
     store = BaselineStore(settings.data_dir / "baselines")
     frames: dict[Source, pd.DataFrame] = {}
     for source in Source:
         sha = digests.get(str(source))
-        frame = store.load(str(source), period, sha) if sha else None
+        if not sha or (columns is not None and source not in columns):
+            continue
+        wanted = None if columns is None else list(columns[source])
+        frame = accepted_in_memory(str(source), period, sha)
+        if frame is not None:
+            frame = frame if wanted is None else frame[wanted]
+        else:
+            frame = store.load(str(source), period, sha, columns=wanted)
         if frame is not None:
             frames[source] = frame
     return frames

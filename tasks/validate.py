@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.logging import get_run_logger
@@ -23,6 +24,26 @@ from domain.codes import Source
 from domain.extracts import SPECS
 from domain.rules import RULES_LOGIC_VERSION
 from sigap.settings import Settings
+
+
+#: the accepted frames this process validated during the current period's run, so the
+#: reconciliation does not read back the Parquet it just wrote (one period at a time)
+_ACCEPTED: dict[tuple[str, str, str], pd.DataFrame] = {}
+
+
+def _remember(source: str, period: str, sha256: str, frame: pd.DataFrame) -> None:
+    for key in [k for k in _ACCEPTED if k[1] != period]:
+        del _ACCEPTED[key]
+    _ACCEPTED[(source, period, sha256)] = frame
+
+
+def accepted_in_memory(source: str, period: str, sha256: str) -> pd.DataFrame | None:
+    return _ACCEPTED.get((source, period, sha256))
+
+
+def forget_accepted() -> None:
+    """Drop the frames kept for the run (the flow calls this when it ends)."""
+    _ACCEPTED.clear()
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,7 @@ def validate_source(
     baseline = BaselineStore(settings.data_dir / "baselines").save(
         str(source), period, outcome.sha256, outcome.accepted
     )
+    _remember(str(source), period, outcome.sha256, outcome.accepted)
     result = ValidatedExtract(
         source=str(source),
         period=period,
