@@ -1,6 +1,8 @@
 """The rule book against the generator's ground truth at 100,000 residents, two periods:
-every planted case gets its expected decision and reasons. Precision and recall per reason
-are printed (run with -s to see them) and must both be 100%."""
+every planted case gets its expected decision and reasons (precision and recall per reason
+are printed, run with -s to see them, and must both be 100%), and every planted change
+between the periods is detected with its type, before/after values and source, and no
+other."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from domain.changes import detect_changes
 from domain.codes import Source
 from domain.extracts import SPECS
 from domain.reconcile import ReconcileInputs, reconcile
@@ -51,6 +54,7 @@ def test_every_planted_case_matches_the_truth(sample, tmp_path):
 
     terminated: frozenset[str] = frozenset()
     report: list[str] = []
+    previous_frames = None
     for period in PERIODS:
         frames = _frames(sample, period, tmp_path / period)
         result = reconcile(
@@ -95,3 +99,23 @@ def test_every_planted_case_matches_the_truth(sample, tmp_path):
         assert len(wrong_decision) == 0
         assert all(ok)
         report.clear()
+
+        # every planted change detected with its type, values and source; nothing invented
+        _, truth_changes = read_truth(Path(sample.truth_root), period)
+        if previous_frames is not None:
+            changes = detect_changes(
+                {s: previous_frames[s] for s in (Source.DUKCAPIL, Source.DTSEN)},
+                {s: frames[s] for s in (Source.DUKCAPIL, Source.DTSEN)},
+                entries["nik"].dropna(),
+                RuleParameters(),
+            )
+
+            def as_set(frame):
+                cols = ["nik", "change_type", "before", "after", "source"]
+                return set(frame[cols].fillna("").astype(str).itertuples(index=False, name=None))
+
+            expected, detected = as_set(truth_changes), as_set(changes)
+            print(f"{period}: {len(expected):,} planted changes, {len(detected):,} detected")
+            assert expected - detected == set(), f"missed: {sorted(expected - detected)[:5]}"
+            assert detected - expected == set(), f"invented: {sorted(detected - expected)[:5]}"
+        previous_frames = frames
