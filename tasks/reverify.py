@@ -5,19 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
 from connectors import registry_db
+from connectors.baselines import BaselineStore
 from connectors.outbox import Outbox
+from domain.codes import Source
 from domain.periods import compact
 from domain.reference import city_kelurahan
 from domain.worklist import worklists
-from sigap.errors import SigapError
+from sigap.errors import DataError, SigapError
 from sigap.settings import Settings
-from tasks.reconcile import load_frames
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 
@@ -45,14 +47,17 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
         if release is None:
             raise SigapError(f"no published release for {period}: run the monthly reconciliation first")
         cases = registry_db.open_cases(engine)
-        entries = registry_db.release_entries(engine, release.release_id)
+        # only the entries the open cases point at (by KPJ or NIK): a few hundred rows, not
+        # the release's half a million. A KPJ is on one entry per release at most (the
+        # BPJS extract's KPJs are unique), so the worklists see the same rows.
+        entries = registry_db.release_entries(
+            engine, release.release_id, niks=cases["nik"], kpjs=cases["kpj"]
+        )
     finally:
         engine.dispose()
     # addresses for the officers, from the period's accepted Dukcapil extract
-    frames = load_frames(settings, period, dict(release.input_digests))
-    dukcapil = frames.get("dukcapil")
-    if dukcapil is not None:
-        addr = dukcapil[["NIK", "ALAMAT", "NO_RT", "NO_RW"]].rename(columns={"NIK": "nik"})
+    addr = _addresses(settings, period, release.input_digests.get("dukcapil"), entries["nik"])
+    if addr is not None:
         entries = entries.merge(addr, on="nik", how="left")
     lists = worklists(cases, entries, period, release.version)
     tag = f"{compact(period)}_v{release.version}"
@@ -85,6 +90,42 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
         files=files,
         per_kelurahan=per_kel.astype({"escalated": int}).to_dict("records"),
     )
+
+
+#: the Dukcapil columns a worklist takes its address from
+ADDRESS_COLUMNS = ["NIK", "ALAMAT", "NO_RT", "NO_RW"]
+
+
+def _addresses(
+    settings: Settings, period: str, sha256: str | None, niks: pd.Series
+) -> pd.DataFrame | None:
+    """``nik``, ``ALAMAT``, ``NO_RT``, ``NO_RW`` of ``niks`` from the period's accepted
+    Dukcapil rows (the baseline Parquet file), or ``None`` when that file is not stored or
+    no NIK is asked for.
+
+    Reads four columns and keeps the wanted NIKs while reading (a pyarrow filter), instead
+    of loading the whole city's extract.
+    """
+    wanted = sorted(set(niks.dropna().astype(str)))
+    if not sha256 or not wanted:
+        return None
+    path = BaselineStore(settings.data_dir / "baselines").path(Source.DUKCAPIL, period, sha256)
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_parquet(
+            path,
+            engine="pyarrow",
+            columns=ADDRESS_COLUMNS,
+            filters=[("NIK", "in", wanted)],
+        )
+    except (pa.ArrowException, OSError, ValueError) as exc:  # damaged: say which file
+        raise DataError(
+            f"baseline file cannot be read ({type(exc).__name__})",
+            file=str(path),
+            hint="delete it and re-run the period that produced it: validation writes it again",
+        ) from None
+    return frame.rename(columns={"NIK": "nik"}).reset_index(drop=True)
 
 
 @task(name="case-artifacts", cache_policy=NONE)
