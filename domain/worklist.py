@@ -118,6 +118,18 @@ def describe_reasons(codes: pd.Series, desil: pd.Series, suggested_nik: pd.Serie
     return joined.reindex(codes.index).astype("str").fillna("")
 
 
+def address_text(alamat: pd.Series, rt: pd.Series, rw: pd.Series) -> pd.Series:
+    """``JL. MAWAR NO. 5 RT 003/RW 012`` from Dukcapil's ``ALAMAT``, ``NO_RT``, ``NO_RW``
+    (missing parts left out), for the officers' worklists."""
+    street = alamat.astype("str").fillna("").str.strip()
+    rt_text = pd.to_numeric(rt, errors="coerce").astype("Int64").astype("str").str.zfill(3)
+    rw_text = pd.to_numeric(rw, errors="coerce").astype("Int64").astype("str").str.zfill(3)
+    rt_part = ("RT " + rt_text).where(rt.notna(), "")
+    rw_part = ("RW " + rw_text).where(rw.notna(), "")
+    neighbourhood = (rt_part + "/" + rw_part).str.strip("/")
+    return (street + " " + neighbourhood).str.strip()
+
+
 def worklists(
     cases: pd.DataFrame, entries: pd.DataFrame, period: str, version: int
 ) -> dict[str, pd.DataFrame]:

@@ -17,7 +17,7 @@ from connectors.outbox import Outbox
 from domain.codes import Source
 from domain.periods import compact
 from domain.reference import city_kelurahan
-from domain.worklist import worklists
+from domain.worklist import address_text, worklists
 from sigap.errors import DataError, SigapError
 from sigap.settings import Settings
 from tasks.registry import engine_for
@@ -125,7 +125,9 @@ def _addresses(
             file=str(path),
             hint="delete it and re-run the period that produced it: validation writes it again",
         ) from None
-    return frame.rename(columns={"NIK": "nik"}).reset_index(drop=True)
+    frame = frame.rename(columns={"NIK": "nik"}).reset_index(drop=True)
+    frame["alamat"] = address_text(frame["ALAMAT"], frame["NO_RT"], frame["NO_RW"])
+    return frame
 
 
 @task(name="case-artifacts", cache_policy=NONE)

@@ -37,3 +37,12 @@ def test_each_sheet_is_ordered_by_age_then_name_then_case_id():
     assert sheets[KEL_1]["ID Kasus"].str[-1].tolist() == ["1", "2", "3", "0", "6"]
     assert sheets[KEL_1]["No"].tolist() == [1, 2, 3, 4, 5]
     assert sheets[KEL_2]["ID Kasus"].tolist() == ["RV-202610-0000000004"]
+
+
+def test_address_text_for_the_officers():
+    import pandas as pd
+
+    from domain.worklist import address_text
+
+    out = address_text(pd.Series([" JL. MAWAR 5 ", None, "GG. H. NAIM"]), pd.Series([3, None, None]), pd.Series([12, 4, None]))
+    assert out.tolist() == ["JL. MAWAR 5 RT 003/RW 012", "RW 004", "GG. H. NAIM"]
