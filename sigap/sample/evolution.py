@@ -10,7 +10,8 @@
 5. background churn that touches nobody in scope: births, people moving in (not yet in
    DTSEN), deaths and moves of people who are out of scope in every period;
 6. new enrolments of clean residents (reserved at generation time);
-7. the NIK look-alike guard for this period's new arrivals.
+7. the NIK look-alike guard for this period's new arrivals (against the guards of this
+   period and of every later one).
 """
 
 from __future__ import annotations
@@ -77,8 +78,7 @@ class Evolution:
         reserve = self.p.reserves[k - 1]
         self.pop.role[reserve] = PARTICIPANT
         self.p.add_background_rows(reserve, "APBD_KOTA", "AKTIF", k)
-        active = set(self.bpjs.city_aktif(k)["kpj"].tolist())
-        self.p.guard(k, active)
+        self.p.guard(k)
 
     # ------------------------------------------------------------------------------
     def _leavers(self, k: int) -> None:

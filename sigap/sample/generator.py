@@ -252,7 +252,7 @@ def generate(
     planter.plant_all()
     report("filling the BPJS list")
     planter.fill_background(rows, new_per_period=max(1, round(rows * 0.004)))
-    planter.guard(0, set(bpjs.city_aktif(0)["kpj"].tolist()))
+    planter.guard(0)
     report("population ready")
     evolution = Evolution(planter)
 

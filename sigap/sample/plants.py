@@ -18,11 +18,17 @@ Construction rules that keep the truth exact:
 * NIK look-alikes are checked by :meth:`Planter.guard`: for every participant whose NIK is
   not in Dukcapil, the Dukcapil records with the same birth date and a NIK at most two
   edits away (substitution or adjacent transposition) must be exactly the intended ones.
+  All guards of every period are checked at generation time, when any look-alike can
+  still be fixed (another NIK serial, or the situation planted again with other people),
+  and again in each later period for the people who arrive in it;
+* when a small city runs out of suitable households, a planted person moves to a
+  household of their own (:meth:`Planter.pick`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -30,6 +36,7 @@ import pandas as pd
 
 from domain.codes import Reason
 from domain.periods import reference_date
+from domain.privacy import mask_nik
 from sigap.sample import names as nm
 from sigap.sample.bpjs_list import (
     IURAN_JKK_JKM,
@@ -85,6 +92,17 @@ SEALED = 3
 R = Reason
 
 
+#: a Dukcapil record with the guarded birth date, a NIK at most two edits from the typed one
+#: and a name at least this similar is a look-alike (well below the 0.90 of the rules)
+LOOK_ALIKE_SIMILARITY = 0.80
+#: planned changes that make a person look different (birth date, name)
+LOOK_CHANGES = frozenset(
+    {"birth_date_changed", "name_changed", "name_changed_minor", "name_changed_major"}
+)
+#: rounds of fixes before :meth:`Planter.guard` gives up (each fixes all it found)
+GUARD_ROUNDS = 30
+
+
 class SampleTooSmall(ValueError):
     """The population cannot host the planted situations (use more residents)."""
 
@@ -97,6 +115,27 @@ class PlannedChange:
     pid: int
     kind: str
     kpj: int | None  # the participant's KPJ; None for a planted eligible resident
+
+
+@dataclass(frozen=True)
+class GuardedPlant:
+    """A planted situation whose BPJS NIK is guarded (a typo, an unknown NIK...), kept so
+    that it can be planted again at generation time."""
+
+    pid: int  # the person the typed NIK was made from (a Dukcapil record or a ghost)
+    replant: Callable[[], None]  # plants the same situation again, for the same period
+
+
+@dataclass(frozen=True)
+class LookAlikeCheck:
+    """One guard to check in a period (see :meth:`Planter.guard`)."""
+
+    guard: NikGuard
+    label: str  # names the KPJ for messages (never a NIK or a name)
+    plant: GuardedPlant | None  # the situation, when it can be planted again
+    #: people whose birth date or name will change (look-alikes when within two edits)
+    changing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    disappearing: int | None = None  # the participant whose own NIK this is (DISAPPEARED)
 
 
 def osa_distance(typed: str, others: np.ndarray) -> np.ndarray:
@@ -150,6 +189,8 @@ class Planter:
         #: truth to install at the start of a later period (a KPJ whose situation starts then)
         self.scheduled: dict[int, list[tuple[int, ParticipantTruth]]] = {}
         self.planned_changes: list[PlannedChange] = []
+        #: guarded situations by the person their typed NIK was made from
+        self.guarded_plants: dict[int, GuardedPlant] = {}
         self._pending_rows: list[dict] = []
 
     # ------------------------------------------------------------------------------
@@ -169,7 +210,8 @@ class Planter:
         (``low``: desil can be 1-5; ``exact``: the household is untouched, its desil will be
         set). ``solo``: nobody else in the household can ever be in scope."""
         pop = self.pop
-        for _ in range(4000):
+        # enough draws to see every resident many times over, then the fallback
+        for _ in range(min(4000, max(100, pop.n // 8))):
             cand = self.rng.integers(0, pop.n, 256)
             ok = (
                 pop.in_dukcapil[cand]
@@ -197,10 +239,40 @@ class Planter:
                     continue
                 pop.role[pid] = role
                 return int(pid)
+        pid = self._own_household(ages, sex)
+        if pid is not None:
+            pop.role[pid] = role
+            return pid
         raise SampleTooSmall(
             f"no resident left for a planted situation (ages {ages}, household {need}); "
             "generate more residents"
         )
+
+    def _own_household(self, ages: tuple[int, int], sex: int | None) -> int | None:
+        """When no household that suits the situation is left (a small city over many
+        periods): a random FREE resident of any household, moved to a household of their own
+        (a new family card, same address, the old desil until the situation sets one).
+        Nobody else's facts change. ``None`` when there is no such resident either."""
+        pop = self.pop
+        ok = (
+            pop.in_dukcapil & (pop.role == FREE) & (pop.arrival == 0) & (pop.status == HIDUP)
+            & (pop.kel < self.kel.n_city)
+            & (age_at(pop.dob, self.ref_first) >= ages[0])
+            & (age_at(pop.dob, self.ref_last) <= ages[1])
+        )  # fmt: skip
+        if sex is not None:
+            ok &= pop.sex == sex
+        cand = np.flatnonzero(ok)
+        if len(cand) == 0:
+            return None
+        pid = int(cand[self.rng.integers(0, len(cand))])
+        old = pop.fam[pid]
+        fam = self.new_household(desil=int(pop.fam_desil[old]), kel=int(pop.kel[pid]))
+        pop.fam_lock[fam] = UNLOCKED
+        pop.fam[pid] = fam
+        pop.kk[pid] = pop.fam_kk[fam]
+        pop.fam_size[old] -= 1
+        return pid
 
     def _solo(self, pid: int) -> bool:
         """Make ``pid`` the only member of the household who can ever be in scope: every
@@ -552,6 +624,7 @@ class Planter:
         self.expect(
             kpj, ParticipantTruth(reasons_of(R.NIK_NOT_FOUND), f"nik_{variant}", guard=guard), k
         )
+        self._track(g, lambda: self.nik_not_found(variant, k))
 
     def _typo_nik(self, nik: str, variant: str) -> str:
         """A typed NIK ``variant`` away from ``nik`` that no one has."""
@@ -612,6 +685,7 @@ class Planter:
         kpj = self.add_kpj(pid, k, nik=typed, nama=bpjs_name, dob=bpjs_dob)
         guard = NikGuard(typed, bpjs_dob, bpjs_name, intended)
         self.expect(kpj, ParticipantTruth(reasons, f"typo_{variant}", suggested, guard=guard), k)
+        self._track(pid, lambda: self.typo(variant, k))
 
     def _two_candidates(self, nik: str) -> tuple[str, int]:
         """A typed NIK one substitution from ``nik`` and from a new twin's NIK."""
@@ -720,6 +794,7 @@ class Planter:
             g = self.ghost()
             typed = str(self.pop.nik[g])
             guard = NikGuard(typed, int(self.pop.dob[g]), self.name_of(g))
+            self._track(g, lambda: self.combination(variant))
             if variant == "not_found_and_double_funded":
                 self.add_kpj(g, k, nik=typed, sumber="MANDIRI")
                 kpj = self.add_kpj(g, k, nik=typed)
@@ -760,6 +835,7 @@ class Planter:
             self.add_kpj(pid, k, nik=typed, sumber="MANDIRI")
             kpj = self.add_kpj(pid, k, nik=typed)
             guard = NikGuard(typed, int(self.pop.dob[pid]), self.name_of(pid), ((pid, "match"),))
+            self._track(pid, lambda: self.combination(variant))
             truth = ParticipantTruth(
                 reasons_of(R.NIK_PROBABLE_TYPO, R.DOUBLE_FUNDED), variant, nik, guard=guard
             )
@@ -1168,58 +1244,151 @@ class Planter:
     # ------------------------------------------------------------------------------
     # NIK look-alikes
 
-    def guard(self, k: int, active_kpjs: set[int]) -> int:
-        """Check every active guarded participant; a look-alike that is not intended is
-        given another NIK serial when it is new (this period's arrival, or anyone at
-        generation time). Returns the number of NIKs redrawn."""
+    def _track(self, pid: int, replant: Callable[[], None]) -> None:
+        """Remember a guarded situation (its typed NIK was made from ``pid``'s NIK) so that
+        :meth:`guard` can plant it again if it ever has to."""
+        self.guarded_plants[pid] = GuardedPlant(pid, replant)
+
+    def guard(self, k: int) -> int:
+        """Make sure that no participant whose NIK is not in Dukcapil has an unintended
+        look-alike (same birth date, NIK at most two edits away, name similarity at least
+        :data:`LOOK_ALIKE_SIMILARITY`), in period ``k`` or any later one. Returns the number
+        of fixes (NIKs redrawn plus situations planted again).
+
+        The guards known in period ``k`` are checked (:meth:`_checks`): those active now,
+        those of situations scheduled for later periods and those that planned
+        ``disappeared_dukcapil`` changes will create. At generation time (``k == 0``) every
+        guard of every period is known, so a look-alike is fixed while nothing has been
+        written: it gets another NIK serial, unless its NIK is part of the truth (a planted
+        look-alike, or the person a typed NIK was made from); then the guarded situation is
+        planted again with other people, or, for a planned disappearance, the disappearing
+        participant gets another NIK. In a later period only that period's arrivals are new
+        and can get another NIK; anyone else was ruled out when it was generated, and a
+        look-alike among them is a construction error (``RuntimeError``)."""
         pop = self.pop
-        guarded = [
-            (kpj, t.guard)
-            for kpj, t in self.book.participants.items()
-            if t.guard is not None and kpj in active_kpjs
-        ]
-        guarded = [(kpj, g) for kpj, g in guarded if len(g.typed) == 16]
-        if not guarded:
-            return 0
-        redrawn = 0
-        for _ in range(20):
-            dobs = np.unique([g.dob for _, g in guarded])
-            mask = pop.in_dukcapil & np.isin(pop.dob, dobs)
-            cand = np.flatnonzero(mask)
-            by_dob = (
-                pd.Series(cand).groupby(pop.dob[cand]).apply(list).to_dict() if len(cand) else {}
-            )
-            offenders: set[int] = set()
-            for kpj, g in guarded:
-                people = np.array(by_dob.get(g.dob, []), dtype=np.int64)
-                intended = dict(g.intended)
-                for pid, how in intended.items():
-                    if not pop.in_dukcapil[pid] or pop.dob[pid] != g.dob:
-                        raise RuntimeError(f"planted look-alike for KPJ {kpj} is not in Dukcapil")
-                    sim = nm.similarity(g.name, self.name_of(pid))
-                    ok = sim >= 0.93 if how == "match" else 0.855 <= sim <= 0.885
-                    if not ok or osa_distance(g.typed, np.array([str(pop.nik[pid])]))[0] > 2:
-                        raise RuntimeError(
-                            f"planted look-alike for KPJ {kpj} is off ({how}, {sim:.3f})"
-                        )
-                if len(people) == 0:
+        fixes = 0
+        for _ in range(GUARD_ROUNDS):
+            checks = self._checks(k)
+            found = self._look_alikes(checks)
+            if not found:
+                return fixes
+            protected = {pid for c in checks for pid, _ in c.guard.intended}
+            protected |= set(self.guarded_plants)
+            redrawn: set[int] = set()
+            replanted: set[int] = set()
+            for check, pid in found:
+                if pid in redrawn or (check.plant is not None and check.plant.pid in replanted):
                     continue
-                dist = osa_distance(g.typed, pop.nik[people].astype(str))
-                for pid in people[dist <= 2].tolist():
-                    if pid in intended:
-                        continue
-                    if nm.similarity(g.name, self.name_of(pid)) >= 0.80:
-                        offenders.add(pid)
-            if not offenders:
-                return redrawn
-            for pid in sorted(offenders):
-                if pop.role[pid] in (PLANT, CHANGE_TARGET) or (k > 0 and pop.arrival[pid] != k):
+                if pid not in protected and (k == 0 or pop.arrival[pid] == k):
+                    self._redraw_nik(pid)
+                    redrawn.add(pid)
+                elif k == 0 and check.plant is not None:
+                    self._replant(check.plant)
+                    replanted.add(check.plant.pid)
+                elif k == 0 and check.disappearing is not None:
+                    if check.disappearing not in redrawn:
+                        self._redraw_nik(check.disappearing)
+                        redrawn.add(check.disappearing)
+                else:  # pragma: no cover - construction guard (every fix happens earlier)
                     raise RuntimeError(
-                        "an unintended NIK look-alike cannot be redrawn"
-                    )  # pragma: no cover
-                prefix12 = int(pop.nik[pid]) // 10_000
-                new = int(unique_niks(self.rng, np.array([prefix12]), pop.registry)[0])
-                old = pop.set_nik(pid, new)
-                self.bpjs.renik(pid, str(old), str(new))
-                redrawn += 1
+                        f"an unintended NIK look-alike of {check.label} in {self.periods[k]} "
+                        f"(Dukcapil NIK {mask_nik(pop.nik[pid])}) cannot be redrawn"
+                    )
+            fixes += len(redrawn) + len(replanted)
         raise RuntimeError("NIK look-alikes kept reappearing")  # pragma: no cover
+
+    def _checks(self, k: int) -> list[LookAlikeCheck]:
+        """Every guard to check in period ``k`` (see :meth:`guard`), in a fixed order."""
+        rows = self.bpjs.rows
+        active = set(self.bpjs.city_aktif(k)["kpj"].tolist())
+        pid_of = dict(zip(rows["kpj"].tolist(), rows["pid"].tolist()))
+        later = [c for c in self.planned_changes if c.k > k]
+        # people whose birth date or name will change: within two edits of a typed NIK,
+        # they could become a look-alike, so they count as one already
+        changing = np.array([c.pid for c in later if c.kind in LOOK_CHANGES], dtype=np.int64)
+        checks: list[LookAlikeCheck] = []
+
+        def add(kpj: int, guard: NikGuard | None, when: int) -> None:
+            if guard is not None and len(guard.typed) == 16:
+                plant = self.guarded_plants.get(pid_of.get(kpj, -1))
+                checks.append(
+                    LookAlikeCheck(
+                        guard, f"KPJ {kpj} (listed from {self.periods[when]})", plant, changing
+                    )
+                )
+
+        for kpj, truth in self.book.participants.items():
+            if kpj in active:
+                add(kpj, truth.guard, k)
+        for j in sorted(self.scheduled):
+            if j > k:
+                for kpj, truth in self.scheduled[j]:
+                    add(kpj, truth.guard, j)
+        for change in later:
+            if change.kind == "disappeared_dukcapil":
+                row = rows.loc[rows["kpj"] == change.kpj].iloc[0]
+                guard = NikGuard(str(row["nik"]), int(row["dob"]), str(row["nama"]))
+                label = f"KPJ {change.kpj} (disappearing in {self.periods[change.k]})"
+                checks.append(LookAlikeCheck(guard, label, None, changing, change.pid))
+        return checks
+
+    def _look_alikes(self, checks: list[LookAlikeCheck]) -> list[tuple[LookAlikeCheck, int]]:
+        """``(check, person)`` for every unintended look-alike in Dukcapil now; raises
+        ``RuntimeError`` when an intended look-alike is not as planted."""
+        pop = self.pop
+        if not checks:
+            return []
+        dobs = np.unique(np.array([c.guard.dob for c in checks], dtype=np.int64))
+        cand = np.flatnonzero(pop.in_dukcapil & np.isin(pop.dob, dobs))
+        cand = cand[np.argsort(pop.dob[cand], kind="stable")]
+        cand_dob = pop.dob[cand]
+        found: list[tuple[LookAlikeCheck, int]] = []
+        for check in checks:
+            g = check.guard
+            intended = dict(g.intended)
+            for pid, how in intended.items():
+                if not pop.in_dukcapil[pid] or pop.dob[pid] != g.dob:
+                    raise RuntimeError(f"planted look-alike for {check.label} is not in Dukcapil")
+                sim = nm.similarity(g.name, self.name_of(pid))
+                ok = sim >= 0.93 if how == "match" else 0.855 <= sim <= 0.885
+                if not ok or osa_distance(g.typed, np.array([str(pop.nik[pid])]))[0] > 2:
+                    raise RuntimeError(
+                        f"planted look-alike for {check.label} is off ({how}, {sim:.3f})"
+                    )
+            lo, hi = np.searchsorted(cand_dob, [g.dob, g.dob + 1])
+            people = cand[lo:hi]
+            near = people[osa_distance(g.typed, pop.nik[people].astype(str)) <= 2]
+            for pid in near.tolist():
+                if pid in intended or pid == check.disappearing:
+                    continue
+                if nm.similarity(g.name, self.name_of(pid)) >= LOOK_ALIKE_SIMILARITY:
+                    found.append((check, pid))
+            changing = check.changing[pop.in_dukcapil[check.changing]]
+            close = changing[osa_distance(g.typed, pop.nik[changing].astype(str)) <= 2]
+            found.extend((check, pid) for pid in close.tolist() if pid != check.disappearing)
+        return found
+
+    def _redraw_nik(self, pid: int) -> None:
+        """Another serial for ``pid``'s NIK (same kecamatan and birth date); the BPJS rows
+        typed with the old NIK follow."""
+        pop = self.pop
+        prefix12 = int(pop.nik[pid]) // 10_000
+        new = int(unique_niks(self.rng, np.array([prefix12]), pop.registry)[0])
+        old = pop.set_nik(pid, new)
+        self.bpjs.renik(pid, str(old), str(new))
+
+    def _replant(self, plant: GuardedPlant) -> None:
+        """Withdraw a guarded situation (its BPJS rows and their truth, in whatever period
+        they start) and plant it again with other people. Generation time only: the
+        people it used stay as they were, unused (like a change target passed over)."""
+        rows = self.bpjs.rows
+        mine = rows["pid"].to_numpy() == plant.pid
+        kpjs = set(rows.loc[mine, "kpj"].tolist())
+        self.bpjs.rows = rows.loc[~mine].reset_index(drop=True)
+        for kpj in kpjs:
+            self.book.participants.pop(kpj, None)
+        for j, items in self.scheduled.items():
+            self.scheduled[j] = [(kpj, t) for kpj, t in items if kpj not in kpjs]
+        del self.guarded_plants[plant.pid]
+        plant.replant()
+        self.flush()

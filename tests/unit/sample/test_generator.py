@@ -10,6 +10,8 @@ import time
 import pytest
 
 from sigap.sample import SampleTooSmall, default_bpjs_rows, generate, load_manifest, read_truth
+from sigap.sample.plants import Planter
+from tests.unit.sample.agreement import assert_truth_agrees
 from tests.unit.sample.samples import SMALL
 
 
@@ -128,3 +130,21 @@ def test_small_and_medium_samples_are_fast(small_sample, medium_sample, tmp_path
     started = time.perf_counter()
     generate(tmp_path / "one", residents=20_000, periods=["2027-01"], seed=5)
     assert time.perf_counter() - started < 20
+
+
+def test_a_small_city_hosts_twelve_periods(tmp_path, monkeypatch):
+    """1,000 residents over twelve periods: when no suitable household is left, a planted
+    person moves to a household of their own (this seed used to be refused as too small)."""
+    moved: list[int | None] = []
+    original = Planter._own_household
+
+    def spy(self, *args, **kwargs):
+        moved.append(original(self, *args, **kwargs))
+        return moved[-1]
+
+    monkeypatch.setattr(Planter, "_own_household", spy)
+    periods = [f"{2026 + (8 + i) // 12}-{(8 + i) % 12 + 1:02d}" for i in range(12)]
+    sample = generate(tmp_path / "twelve", residents=1_000, periods=periods, seed=4)
+    assert moved and None not in moved
+    assert sample.periods == tuple(periods)
+    assert_truth_agrees(sample)

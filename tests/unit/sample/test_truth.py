@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from domain.codes import ChangeType, Decision, Reason
+from domain.codes import ChangeType, Reason
 from sigap.sample import read_truth
 from sigap.sample.truth import (
     CHANGE_COLUMNS,
@@ -17,7 +17,8 @@ from sigap.sample.truth import (
     RESIDENT_CASES,
     decide,
 )
-from tests.unit.sample.oracle import Period, expected_changes, expected_participants
+from tests.unit.sample.agreement import assert_truth_agrees
+from tests.unit.sample.oracle import Period
 
 #: cases planted from the second period on
 LATER_ONLY = {"termination_pending"} | {c for c in PARTICIPANT_CASES if c.startswith("changed_")}
@@ -122,34 +123,7 @@ def test_every_change_type_between_consecutive_periods(sample):
 def test_truth_agrees_with_an_independent_reading_of_the_files(sample):
     """Participants (decision, reasons, suggested NIK), planted residents (in scope or
     not) and changes, re-derived from the files by the rule book."""
-    previous, terminated = None, set()
-    for period in sample.periods:
-        entries, changes = read_truth(sample.truth_root, period)
-        current = Period.load(sample.sftp_root, period)
-        part = entries[entries["kpj"] != ""].set_index("kpj")
-        derived = expected_participants(current, terminated)
-        truth = {
-            k: (r.expected_decision, r.expected_reasons, r.suggested_nik)
-            for k, r in part.iterrows()
-        }
-        wrong = {
-            k: (part.loc[k, "case"], truth[k], derived[k]) for k in truth if truth[k] != derived[k]
-        }
-        assert not wrong, wrong
-        eligible = current.eligible_uncovered()
-        res = entries[entries["kpj"] == ""]
-        in_scope = res["expected_decision"].isin(["ENROLL", "ENROLL|WAITLIST"])
-        assert (res["nik"].isin(eligible) == in_scope).all(), res[
-            res["nik"].isin(eligible) != in_scope
-        ]
-        if previous is not None:
-            scope = set(current.participants()["NIK"]) | eligible
-            scope |= set(previous.participants()["NIK"]) | previous.eligible_uncovered()
-            derived_changes = expected_changes(previous, current, scope)
-            recorded = set(map(tuple, changes[list(CHANGE_COLUMNS)].to_numpy().tolist()))
-            assert recorded == derived_changes
-        terminated = set(part.index[part["expected_decision"] == Decision.TERMINATE])
-        previous = current
+    assert_truth_agrees(sample)
 
 
 def test_termination_pending_follows_the_previous_truth(sample):
