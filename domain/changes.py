@@ -75,6 +75,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.codes import CITY_KAB, CITY_PROP, ChangeType, Source
+from domain.identity import nik_keys
 from domain.reference import occupation_group
 from domain.rules import RuleParameters
 
@@ -289,24 +290,47 @@ class _Aligned:
 
 
 class _NikCodes:
-    """Every NIK of the inputs encoded once as a dense integer code (one pyarrow hash
-    pass over all key columns); membership and alignment are then integer array work.
+    """The NIKs of the people in scope encoded once as dense integer codes; every other
+    NIK column is mapped onto them, so that membership and alignment are integer array
+    work. A NIK outside the scope, and a null NIK, get code ``size`` (the last slot of
+    every per-code table, kept False/-1): only people in scope are ever compared.
 
-    pandas' ``isin``/``merge`` on its pyarrow-backed ``str`` dtype would hash the same
-    2.6M keys again for every call (and ``isin`` builds a Python object per pool value).
-    A null NIK gets code ``size`` (the last slot of every per-code table, kept False/-1).
+    NIKs of 16 ASCII digits (all of an accepted Dukcapil or DTSEN extract) are handled as
+    ``int64`` keys (``domain.identity.nik_keys``): sorted once, looked up by binary
+    search. Anything else (a BPJS NIK typed wrongly) is a text key of its own, hashed;
+    the two kinds can never be equal. (pandas' ``isin``/``merge`` on its pyarrow-backed
+    ``str`` dtype would hash the same millions of keys again for every call.)
     """
 
     def __init__(self, columns: dict[str, pd.Series]) -> None:
-        arrays = [_arrow_text(c) for c in columns.values()]
-        encoded = pc.dictionary_encode(pa.concat_arrays(arrays))
-        self.size = len(encoded.dictionary)
-        codes = encoded.indices.fill_null(self.size).to_numpy(zero_copy_only=False)
-        bounds = np.cumsum([0, *(len(a) for a in arrays)])
-        self._codes = {
-            name: codes[bounds[i] : bounds[i + 1]].astype(np.int64)
-            for i, name in enumerate(columns)
-        }
+        names = list(columns)
+        scope_name = names[0]
+        texts = {name: pd.Series(columns[name], dtype="str") for name in names}
+        keys = {name: nik_keys(texts[name]) for name in names}
+        scope_keys = keys[scope_name]
+        self._valid = pd.Index(np.unique(scope_keys[scope_keys >= 0]))
+        odd = texts[scope_name][(scope_keys < 0) & texts[scope_name].notna().to_numpy()]
+        self._odd = pd.Index(pd.unique(odd), dtype="str")
+        self.size = len(self._valid) + len(self._odd)
+        self._codes = {}
+        for name in names:
+            self._codes[name] = self._encode(texts[name], keys[name])
+            if name != scope_name:
+                _refuse_duplicates(name, texts[name], keys[name])
+
+    def _encode(self, text: pd.Series, keys: np.ndarray) -> np.ndarray:
+        codes = np.full(len(keys), self.size, dtype=np.int64)
+        shaped = keys >= 0
+        if len(self._valid) and shaped.any():
+            pos = self._valid.get_indexer(keys[shaped])  # a hash lookup; -1: not in scope
+            found = pos >= 0
+            codes[np.flatnonzero(shaped)[found]] = pos[found]
+        odd = ~shaped & text.notna().to_numpy()
+        if len(self._odd) and odd.any():
+            where = self._odd.get_indexer(text[odd])
+            rows = np.flatnonzero(odd)
+            codes[rows[where >= 0]] = len(self._valid) + where[where >= 0]
+        return codes
 
     def codes(self, name: str) -> np.ndarray:
         return self._codes[name]
@@ -320,9 +344,6 @@ class _NikCodes:
 
     def _positions(self, name: str) -> np.ndarray:
         codes = self._codes[name]
-        valid = codes[codes < self.size]
-        if len(valid) and np.bincount(valid, minlength=self.size).max() > 1:
-            raise ValueError(f"{name} extract has duplicate NIKs: NIK must be unique")
         table = np.full(self.size + 1, -1, dtype=np.int64)
         table[codes] = np.arange(len(codes))
         table[self.size] = -1
@@ -345,6 +366,18 @@ class _NikCodes:
             gone=bf.iloc[b_rows].reset_index(drop=True),
             gone_codes=bc[b_rows],
         )
+
+
+def _refuse_duplicates(name: str, text: pd.Series, keys: np.ndarray) -> None:
+    """An extract's NIKs must be unique (the message never shows one)."""
+    shaped = keys >= 0
+    ordered = np.sort(keys[shaped])
+    repeated = bool(len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any())
+    if not repeated:
+        odd = text[~shaped & text.notna().to_numpy()]
+        repeated = bool(odd.duplicated().any())
+    if repeated:
+        raise ValueError(f"{name} extract has duplicate NIKs: NIK must be unique")
 
 
 def _apply_policy(change_type: pd.Series, condition: pd.Series) -> pd.Series:

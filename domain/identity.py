@@ -48,13 +48,8 @@ def nik_problems(nik: pd.Series) -> pd.Series:
     """The first structural rule each NIK breaks (``NIK_FORMAT``, ``NIK_REGION``,
     ``NIK_DATE``, ``NIK_SERIAL``), or null when it is well formed."""
     keys, shaped, dd, mm, yy, serial = _parts(nik)
-    day = np.where(dd > 40, dd - 40, dd)
-    month_ok = (mm >= 1) & (mm <= 12)
-    dim = _DAYS_IN_MONTH[np.clip(mm, 0, 12)]
-    # 29 Feb exists in 19YY or 20YY when YY % 4 == 0 (2000 was a leap year)
-    leap_ok = ~((mm == 2) & (day == 29) & (yy % 4 != 0))
-    date_ok = month_ok & (day >= 1) & (day <= dim) & leap_ok & ~((dd > 31) & (dd < 41))
-    region_ok = np.isin(np.where(shaped, keys, 0) // 10**10, _kecamatan_numbers())
+    date_ok = _date_ok(dd, mm, yy)
+    region_ok = _region_ok(keys, shaped)
     serial_ok = serial != 0
     out = np.full(len(keys), None, dtype=object)
     out[~serial_ok] = NIK_SERIAL
@@ -64,14 +59,36 @@ def nik_problems(nik: pd.Series) -> pd.Series:
     return pd.Series(out, index=nik.index, dtype="string")
 
 
+def _date_ok(dd: np.ndarray, mm: np.ndarray, yy: np.ndarray) -> np.ndarray:
+    """DDMMYY is a real date (women: day + 40)."""
+    day = np.where(dd > 40, dd - 40, dd)
+    month_ok = (mm >= 1) & (mm <= 12)
+    dim = _DAYS_IN_MONTH[np.clip(mm, 0, 12)]
+    # 29 Feb exists in 19YY or 20YY when YY % 4 == 0 (2000 was a leap year)
+    leap_ok = ~((mm == 2) & (day == 29) & (yy % 4 != 0))
+    return month_ok & (day >= 1) & (day <= dim) & leap_ok & ~((dd > 31) & (dd < 41))
+
+
+def _region_ok(keys: np.ndarray, shaped: np.ndarray) -> np.ndarray:
+    """The first six digits are an existing kecamatan code."""
+    return np.isin(np.where(shaped, keys, 0) // 10**10, _kecamatan_numbers())
+
+
 @cache
 def _kecamatan_numbers() -> np.ndarray:
     """The reference kecamatan codes as the integers a NIK's first six digits form."""
     return np.array(sorted(int(code) for code in kecamatan_codes() if code.isdigit()), dtype=np.int64)
 
 
+def nik_valid_mask(nik: pd.Series) -> np.ndarray:
+    """True where the NIK is well formed (:func:`nik_problems` is null), as a boolean
+    array, without building the rule names (the fast path for millions of rows)."""
+    keys, shaped, dd, mm, yy, serial = _parts(nik)
+    return shaped & _date_ok(dd, mm, yy) & _region_ok(keys, shaped) & (serial != 0)
+
+
 def is_valid_nik(nik: pd.Series) -> pd.Series:
-    return nik_problems(nik).isna()
+    return pd.Series(nik_valid_mask(nik), index=nik.index)
 
 
 def nik_sex(nik: pd.Series) -> pd.Series:

@@ -36,6 +36,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from expectations import predicates as p
 
 __all__ = [
+    "ExpectColumnValuesToBeDigits",
+    "ExpectColumnValuesToBeUniqueWherePresent",
     "ExpectColumnPairValuesAToBeOnOrAfterB",
     "ExpectColumnPairValuesToBeParsedWhereDelivered",
     "ExpectColumnPairValuesToHaveEventDateIffNotAlive",
@@ -76,6 +78,25 @@ class ColumnValuesKnownKelurahan(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, within: str | None = None, **kwargs) -> pd.Series:
         return column.isna() | p.known_kelurahan(column, within=within)
+
+
+class ColumnValuesDigits(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.sigap_digits"
+    condition_value_keys = ("length",)
+    filter_column_isnull = False
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, length: int = 16, **kwargs) -> pd.Series:
+        return column.isna() | p.has_digits(column, int(length))
+
+
+class ColumnValuesUniqueWherePresent(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.sigap_unique_where_present"
+    filter_column_isnull = False
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs) -> pd.Series:
+        return p.unique_where_present(column)
 
 
 class ColumnValuesWellFormedKpj(ColumnMapMetricProvider):
@@ -149,6 +170,28 @@ class ExpectColumnValuesToBeKnownKelurahan(ColumnMapExpectation):
     map_metric = "column_values.sigap_known_kelurahan"
     success_keys = ("within", "mostly")
     args_keys = ("column", "within")
+
+
+class ExpectColumnValuesToBeDigits(ColumnMapExpectation):
+    """Expect column values to be exactly ``length`` ASCII digits (``DIGITS_<length>``),
+    e.g. a family card number (KK) of 16 digits. The same check as GX's
+    ``expect_column_values_to_match_regex`` with ``^[0-9]{length}$``, computed with Arrow
+    string kernels (several times faster on millions of rows)."""
+
+    length: int
+    map_metric = "column_values.sigap_digits"
+    success_keys = ("length", "mostly")
+    args_keys = ("column", "length")
+
+
+class ExpectColumnValuesToBeUniqueWherePresent(ColumnMapExpectation):
+    """Expect every delivered value of the column to occur once in the extract: every
+    occurrence of a repeated value is unexpected (``DUPLICATE_KEY``); missing values pass.
+    The same semantics as GX's ``expect_column_values_to_be_unique``, computed on 16-digit
+    keys as integers (``expectations.predicates.unique_where_present``)."""
+
+    map_metric = "column_values.sigap_unique_where_present"
+    success_keys = ("mostly",)
 
 
 class ExpectColumnValuesToBeWellFormedKpj(ColumnMapExpectation):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import great_expectations as gx
 from great_expectations.data_context import AbstractDataContext
+from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     FilesystemStoreBackendDefaults,
@@ -23,6 +24,15 @@ from great_expectations.data_context.types.base import (
 __all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context"]
 
 SITE_NAME = "sigap"
+
+# GX fingerprints every pandas batch smaller than ``HASH_THRESHOLD`` bytes (1 GB) by
+# hashing every value (``hash_pandas_dataframe``) and stores the digest as batch metadata
+# (``pandas_data_fingerprint``). Nothing in a validation's outcome depends on it, and
+# SIGAP records the delivered file's sha256 instead; on the narrow frames of a city's
+# extract it costs about 1.6 s per 16-digit text column (NIK) and several seconds per
+# extract in all. A threshold of 0 turns the fingerprint off (GX's own switch: batches
+# above the threshold are never fingerprinted).
+pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 def data_docs_dir(work_dir: Path) -> Path:

@@ -14,6 +14,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain import identity
 from domain.reference import kelurahan_codes
@@ -67,24 +69,25 @@ def nik_problems(nik: pd.Series) -> pd.Series:
     """The first NIK rule each value breaks (``domain.identity.nik_problems``), null where
     well formed or absent.
 
-    Only values of 16 ASCII digits reach ``identity``: anything else (including digits of
-    other scripts, which ``\\d`` matches) is ``NIK_FORMAT`` here."""
-    shaped = has_digits(nik, 16).to_numpy(dtype=bool)
-    problems = pd.Series(NIK_FORMAT, index=nik.index, dtype="str")
-    if shaped.any():
-        problems[shaped] = identity.nik_problems(nik[shaped]).astype("str")
-    return problems.where(nik.notna())
+    Only values of 16 ASCII digits are read as NIKs (``identity.nik_keys``): anything
+    else (including digits of other scripts, which ``\\d`` matches) is ``NIK_FORMAT``."""
+    return identity.nik_problems(_text(nik)).where(nik.notna())
 
 
 def valid_nik(nik: pd.Series) -> pd.Series:
     """True where the NIK is well formed: 16 digits, an existing kecamatan, a real date
     (women: day + 40) and a serial other than 0000."""
-    return nik.notna() & nik_problems(nik).isna()
+    return pd.Series(identity.nik_valid_mask(_text(nik)), index=nik.index)
 
 
 def has_digits(text: pd.Series, length: int) -> pd.Series:
     """True where the value is exactly ``length`` ASCII digits."""
-    return _fullmatch(text, rf"[0-9]{{{length}}}")
+    arr = _arrow(text)
+    shaped = pc.and_(pc.equal(pc.binary_length(arr), length), pc.ascii_is_decimal(arr))
+    return pd.Series(
+        pc.fill_null(shaped, False).to_numpy(zero_copy_only=False).astype(bool, copy=False),
+        index=text.index,
+    )
 
 
 def matches(text: pd.Series, pattern: str) -> pd.Series:
@@ -174,8 +177,32 @@ def nik_baru_given_when_corrected(hasil: pd.Series, nik_baru_delivered: pd.Serie
 
 def unique_where_present(values: pd.Series) -> pd.Series:
     """True where the value occurs once (nulls are not duplicates); every occurrence of
-    a repeated value is False."""
-    dup = values.duplicated(keep=False).to_numpy(dtype=bool) & values.notna().to_numpy()
+    a repeated value is False.
+
+    Keys of 16 ASCII digits (NIK, KK: nearly every row) are compared as ``int64`` by
+    sorting, several times faster than hashing millions of strings; the other values
+    (which can never equal a 16-digit one) are hashed as text."""
+    present = values.notna().to_numpy()
+    if not isinstance(values.dtype, pd.StringDtype) and values.dtype != object:
+        dup = values.duplicated(keep=False).to_numpy(dtype=bool) & present
+        return pd.Series(~dup, index=values.index)
+    keys = identity.nik_keys(values)  # -1: not 16 ASCII digits (or null)
+    shaped = keys >= 0
+    dup = np.zeros(len(values), dtype=bool)
+    if shaped.any():
+        k = keys[shaped]
+        order = np.argsort(k, kind="stable")
+        ordered = k[order]
+        same = ordered[1:] == ordered[:-1]
+        repeated = np.zeros(len(k), dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        flags = np.empty(len(k), dtype=bool)
+        flags[order] = repeated
+        dup[shaped] = flags
+    rest = ~shaped & present
+    if rest.any():
+        dup[rest] = values[rest].duplicated(keep=False).to_numpy(dtype=bool)
     return pd.Series(~dup, index=values.index)
 
 
@@ -185,6 +212,19 @@ def unique_where_present(values: pd.Series) -> pd.Series:
 def _bool(values) -> np.ndarray:
     """A comparison's result as a plain boolean array (missing -> False)."""
     return pd.Series(values).fillna(False).to_numpy(dtype=bool)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values if isinstance(values.dtype, pd.StringDtype) else values.astype("str")
+
+
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The values as an Arrow string array (no copy for pyarrow-backed ``str``)."""
+    array = _text(values).array
+    data = getattr(array, "_pa_array", None)
+    if data is not None:
+        return data
+    return pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def _fullmatch(text: pd.Series, pattern: str) -> pd.Series:

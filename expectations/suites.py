@@ -108,7 +108,7 @@ def row_rules_suite(spec: ExtractSpec, period: str, label: str) -> gx.Expectatio
             suite.add_expectation(expectation)
     for key in spec.unique:
         suite.add_expectation(
-            _E.ExpectColumnValuesToBeUnique(
+            custom.ExpectColumnValuesToBeUniqueWherePresent(
                 column=key,
                 meta=_meta(key, p.DUPLICATE_KEY),
                 description=f"{key} is unique in the file; every occurrence of a repeated "
@@ -205,9 +205,9 @@ def _column_expectations(spec: ExtractSpec, column: Column, period_end: pd.Times
                 description=f"warning (soft check): KPJ is {length} digits ({rule})",
             )
         else:
-            yield _E.ExpectColumnValuesToMatchRegex(
+            yield custom.ExpectColumnValuesToBeDigits(
                 column=name,
-                regex=rf"^[0-9]{{{length}}}$",
+                length=length,
                 meta=_meta(name, rule),
                 description=f"{name} is exactly {length} digits ({rule})",
             )

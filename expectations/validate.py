@@ -19,6 +19,7 @@ Invariant: every data row ends either in ``accepted`` or in the rejects file:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -160,9 +161,8 @@ def validate_extract(
     path = Path(path)
     say = progress or (lambda message: None)
     say(f"reading {path.name}")
-    raw = read_extract(path, spec, max_uncompressed_bytes=max_uncompressed_bytes)
-    return _validate(
-        raw,
+    return _validate(  # the raw text is _validate's alone: it drops it when done with it
+        read_extract(path, spec, max_uncompressed_bytes=max_uncompressed_bytes),
         path,
         spec,
         str(spec.source),
@@ -234,6 +234,10 @@ def _validate(
 
     say(f"writing the rejects of {raw.file} ({rows_rejected:,} rows)")
     target = write_rejects(rejects_frame(parsed), rejects_path(work_dir, label, period))
+    # the delivered text is no longer needed (the rejects hold what was delivered of the
+    # rejected rows): free it before Great Expectations runs, to keep the peak down
+    raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0])
+    parsed = dataclasses.replace(parsed, raw=raw)
 
     say(f"running the Great Expectations suites of {raw.file}")
     results, docs = _run_suites(parsed, rejected, label, period, limits, work_dir, data_docs)

@@ -211,12 +211,14 @@ def bench(
     workdir: Annotated[Path, typer.Option(help="benchmark working folder")] = Path("bench-out"),
     database_url: Annotated[Optional[str], typer.Option(help="registry URL (default: a throwaway PostgreSQL database at 127.0.0.1:5432)")] = None,
     output: Annotated[Path, typer.Option(help="figures as JSON")] = Path("bench-out/bench.json"),
+    profile: Annotated[Optional[Path], typer.Option(help="profile each period with pyinstrument into this folder (slower)")] = None,
 ) -> None:
     """The city-scale benchmark: two periods end to end over a real OpenSSH sshd,
     publishing to PostgreSQL; prints time and peak memory per stage and the pyarrow floor."""
     from sigap.bench import run_bench
 
-    run_bench(residents=residents, workdir=workdir, database_url=database_url, output=output, console=console)
+    run_bench(residents=residents, workdir=workdir, database_url=database_url, output=output, console=console,
+              profile=profile)
 
 
 @app.command("scale-demo")

@@ -24,6 +24,7 @@ from sigap.report import ReportData, decisions_by_kecamatan, render_html, render
 from sigap.settings import Settings, rule_parameters
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
+from tasks.validate import wait_for_baselines
 
 #: columns of the registry CSV (the registry_entry table of the contract)
 REGISTRY_CSV_COLUMNS = [
@@ -199,6 +200,7 @@ def publish_period(
     are written to a staging folder inside it (in a worker thread, while the database
     loads the rows) and moved into place after the commit."""
     logger = get_run_logger()
+    wait_for_baselines()  # the release refers to the baselines: they are complete first
     params = rule_parameters(settings)
     engine = engine_for(settings)
     outbox = Outbox(settings.outbox)

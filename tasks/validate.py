@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from domain.codes import Source
 from domain.extracts import SPECS
 from domain.rules import RULES_LOGIC_VERSION
 from sigap.settings import Settings
+from tasks.progress import release_memory
 
 
 #: the accepted frames this process validated during the current period's run, so the
@@ -42,8 +44,44 @@ def accepted_in_memory(source: str, period: str, sha256: str) -> pd.DataFrame | 
 
 
 def forget_accepted() -> None:
-    """Drop the frames kept for the run (the flow calls this when it ends)."""
-    _ACCEPTED.clear()
+    """Drop the frames kept for the run (the flow calls this when it ends), after the
+    baselines still being written are on disk."""
+    try:
+        wait_for_baselines()
+    finally:
+        _ACCEPTED.clear()
+
+
+#: baselines being written in the background (Parquet encoding releases the GIL: the
+#: next extract's validation goes on meanwhile); one writer, in submission order
+_WRITER: ThreadPoolExecutor | None = None
+_PENDING: list[tuple[str, Future]] = []
+
+
+def _save_baseline_later(store: BaselineStore, source: str, period: str, sha256: str,
+                         frame: pd.DataFrame) -> Path:
+    global _WRITER
+    if _WRITER is None:
+        _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-writer")
+    _PENDING.append((source, _WRITER.submit(store.save, source, period, sha256, frame)))
+    return store.path(source, period, sha256)
+
+
+def wait_for_baselines() -> None:
+    """Block until every baseline written in the background is on disk; re-raise the
+    first failure (naming the source). Publishing calls this first: a release never
+    refers to a baseline that is not complete."""
+    pending, _PENDING[:] = list(_PENDING), []
+    failure: BaseException | None = None
+    for source, future in pending:
+        try:
+            future.result()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
+            if failure is None:
+                failure = RuntimeError(f"{source}: writing the accepted rows (baseline) failed: {exc}")
+                failure.__cause__ = exc
+    if failure is not None:
+        raise failure
 
 
 @dataclass(frozen=True)
@@ -130,8 +168,9 @@ def validate_source(
         data_docs=settings.validation.data_docs,
         progress=lambda msg: logger.info("%s: %s", source, msg),
     )
-    baseline = BaselineStore(settings.data_dir / "baselines").save(
-        str(source), period, outcome.sha256, outcome.accepted
+    baseline = _save_baseline_later(
+        BaselineStore(settings.data_dir / "baselines"), str(source), period, outcome.sha256,
+        outcome.accepted,
     )
     _remember(str(source), period, outcome.sha256, outcome.accepted)
     result = ValidatedExtract(
@@ -154,6 +193,8 @@ def validate_source(
         expectation_results=[_row(r) for r in outcome.expectation_results],
         extract_checks=[_row(c) for c in outcome.extract_checks],
     )
+    del outcome
+    release_memory()
     publish_validation_artifacts(result)
     logger.info(
         "%s: %s rows, %s accepted, %s rejected (%.3f%%)%s",
@@ -181,6 +222,8 @@ def validate_with_cache(
     deleted is recomputed rather than trusted."""
     args = (settings, source, period, fetched, previous_rows, accept_flagged)
     result = validate_source.with_options(refresh_cache=force)(*args)
+    if not Path(result.baseline_path).is_file():
+        wait_for_baselines()  # it may still be being written
     if not (Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()):
         get_run_logger().info("%s: cached validation's files are gone: validating again", source)
         result = validate_source.with_options(refresh_cache=True)(*args)

@@ -582,3 +582,33 @@ def test_duplicate_nik_in_an_extract_is_refused_without_showing_it():
     with pytest.raises(ValueError, match="duplicate NIK") as err:
         run(base, {**cur, Source.DUKCAPIL: doubled})
     assert NIK_A not in str(err.value)
+
+
+# --- NIK keys: 16-digit NIKs as integers, anything else as text ------------------------
+
+
+def test_malformed_niks_in_scope_are_compared_as_text():
+    """A BPJS NIK typed wrongly can be in scope; it is its own key (never equal to a
+    16-digit NIK) and is still aligned between the periods."""
+    odd = "32750141019O0001"  # a letter O: not 16 digits
+    base, cur = pair({"STATUS_DASAR": "HIDUP"}, {"STATUS_DASAR": "MATI", "TGL_PERISTIWA": "2026-10-02"}, nik=odd)
+    out = run(base, cur, scope=(odd, NIK_A))
+    assert as_tuples(out) == [(odd, "DIED", "HIDUP", "MATI", "dukcapil", False)]
+    # the same person is not matched through a 16-digit look-alike
+    assert run(base, cur, scope=(NIK_A,)).empty
+
+
+def test_duplicate_malformed_nik_is_refused():
+    odd = "ABC"
+    base, cur = pair({}, {}, nik=odd)
+    doubled = pd.concat([cur[Source.DUKCAPIL]] * 2, ignore_index=True)
+    with pytest.raises(ValueError, match="duplicate NIK") as err:
+        run(base, {**cur, Source.DUKCAPIL: doubled}, scope=(odd,))
+    assert odd not in str(err.value)
+
+
+def test_duplicate_outside_the_scope_is_refused_too():
+    base, cur = pair({}, {})
+    doubled = pd.concat([cur[Source.DUKCAPIL]] * 2, ignore_index=True)
+    with pytest.raises(ValueError, match="duplicate NIK"):
+        run(base, {**cur, Source.DUKCAPIL: doubled}, scope=("3275014101900002",))

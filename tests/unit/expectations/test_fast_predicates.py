@@ -1,0 +1,68 @@
+"""The Arrow fast paths of the row rules agree with the plain pandas/Python definitions."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from expectations import predicates as p
+from expectations.parse import _strip
+
+#: every character Python's str.strip removes
+WHITESPACE = [chr(c) for c in range(sys.maxunicode + 1) if not chr(c).strip()]
+
+
+def _python_strip(values: pd.Series) -> list:
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out.append(None)
+            continue
+        s = v.strip()
+        out.append(s or None)
+    return out
+
+
+def _plain(values: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in values]
+
+
+def test_strip_knows_every_whitespace_character_at_either_end():
+    assert len(WHITESPACE) > 20
+    for ch in WHITESPACE:
+        for value in (ch + "A", "A" + ch, ch, "A" + ch + "B"):
+            values = pd.Series([value, "X"], dtype="str")
+            assert _plain(_strip(values)) == _python_strip(values), repr(value)
+
+
+def test_strip_returns_clean_columns_without_copying():
+    values = pd.Series(["A", "B C", None], dtype="str")
+    assert _strip(values).array is values.array
+
+
+texts = st.one_of(
+    st.none(),
+    st.sampled_from(["3275014101900001", "3275014101900002", "0275014101900001", "123", "", " 3275014101900001"]),
+    st.text(alphabet="0123456789", min_size=15, max_size=17),
+    st.text(alphabet="0123456789O٣ ", min_size=0, max_size=17),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(texts, max_size=40))
+def test_unique_where_present_agrees_with_pandas(values):
+    s = pd.Series(values, dtype="str")
+    expected = ~(s.duplicated(keep=False) & s.notna())
+    assert p.unique_where_present(s).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(texts, max_size=40), st.sampled_from([11, 16]))
+def test_has_digits_agrees_with_the_regex(values, length):
+    s = pd.Series(values, dtype="str")
+    expected = s.str.fullmatch(rf"[0-9]{{{length}}}").fillna(False).astype(bool)
+    assert p.has_digits(s, length).tolist() == expected.tolist()
