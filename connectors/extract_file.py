@@ -285,7 +285,13 @@ def _parse(buf: bytearray, name: str, spec: ExtractSpec) -> RawExtract:
         return "skip"
 
     try:
-        table = _read_table(buf, column_names, wanted, on_invalid)
+        # in parallel blocks first; pyarrow numbers an invalid row only when it reads
+        # serially, so a file with such rows is read again serially (rare: a bad file)
+        table = _read_table(buf, column_names, wanted, on_invalid, threads=True)
+        if invalid:
+            invalid.clear()
+            del table
+            table = _read_table(buf, column_names, wanted, on_invalid, threads=False)
     except pa.ArrowInvalid as exc:  # pyarrow could not split the text at all
         raise FileFormatError(
             f"cannot be split into '|'-separated lines ({exc})", file=name
@@ -327,11 +333,16 @@ def _read_table(
     column_names: list[str],
     wanted: list[str],
     on_invalid: Callable[[pacsv.InvalidRow], str],
+    *,
+    threads: bool,
 ) -> pa.Table:
+    """The text as a table of ``large_string`` columns: the type pandas' ``str`` dtype
+    holds, so that ``to_pandas`` shares the buffers instead of converting every column
+    (seconds for a city's extract)."""
     return pacsv.read_csv(
         pa.py_buffer(buf),
         read_options=pacsv.ReadOptions(
-            column_names=column_names, skip_rows=1, use_threads=False, block_size=_BLOCK_SIZE
+            column_names=column_names, skip_rows=1, use_threads=threads, block_size=_BLOCK_SIZE
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=SEPARATOR,
@@ -342,7 +353,7 @@ def _read_table(
             invalid_row_handler=on_invalid,
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in wanted},
+            column_types={c: pa.large_string() for c in wanted},
             include_columns=wanted,
             null_values=[""],
             strings_can_be_null=True,

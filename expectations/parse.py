@@ -28,7 +28,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from connectors.extract_file import RawExtract
 from domain.codes import Source
@@ -204,21 +203,9 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
 # --------------------------------------------------------------------------- columns
 
 
-#: a value that starts or ends with what Python's ``str.strip`` removes (RE2 syntax)
-_EDGE_SPACE = r"^[\t-\r\x1c-\x20\x85\pZ]|[\t-\r\x1c-\x20\x85\pZ]$"
-
-
 def _strip(values: pd.Series) -> pd.Series:
-    """Strip surrounding white space; a value left empty is null.
-
-    Most columns have nothing to strip: then the delivered column is returned as is
-    (no copy of millions of strings), found with one Arrow regex pass."""
+    """Strip surrounding white space; a value left empty is null."""
     text = values.astype("str")
-    arrow = getattr(text.array, "_pa_array", None)
-    if arrow is not None:
-        edges = pc.match_substring_regex(arrow, _EDGE_SPACE)
-        if not pc.any(pc.or_(edges, pc.equal(arrow, ""))).as_py():
-            return text
     text = text.str.strip()
     return text.where(text != "")
 
