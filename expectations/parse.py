@@ -28,6 +28,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.extract_file import RawExtract
 from domain.codes import Source
@@ -311,11 +313,10 @@ def _int_column(
     column: Column, text: pd.Series, present: np.ndarray, checks: list[RowCheck]
 ) -> tuple[pd.Series, list[RowCheck]]:
     name = column.name
-    shaped = p.matches(text, p.INT_PATTERN).to_numpy(dtype=bool)
+    shaped, values = _whole_numbers(text, present)
     checks.append(
         RowCheck(name, p.INT_FORMAT, "reject", f"{name} must be a whole number", present & ~shaped)
     )
-    values = text.where(shaped).astype("Int64")
     if column.min is not None or column.max is not None:
         broken = np.zeros(len(values), dtype=bool)
         if column.min is not None:
@@ -344,6 +345,30 @@ def _int_column(
             )
         )
     return values, checks
+
+
+def _whole_numbers(text: pd.Series, present: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """Where the text is a whole number (``INT_PATTERN``), and the numbers (``Int64``,
+    null elsewhere). Plain digit strings, nearly every value, are recognised and converted
+    with Arrow kernels; only the rest (a sign, a typo) goes through the regular
+    expression."""
+    arrow = getattr(text.array, "_pa_array", None)
+    if arrow is None:  # not Arrow-backed: the plain path
+        shaped = p.matches(text, p.INT_PATTERN).to_numpy(dtype=bool)
+        return shaped, text.where(shaped).astype("Int64")
+    digits = pc.and_(pc.ascii_is_decimal(arrow), pc.less_equal(pc.binary_length(arrow), 18))
+    shaped = pc.fill_null(digits, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    other = present & ~shaped
+    if other.any():
+        shaped = shaped.copy()
+        shaped[other] = p.matches(text[other], p.INT_PATTERN).to_numpy(dtype=bool)
+    kept = pc.if_else(pa.array(shaped), arrow, pa.scalar(None, arrow.type))
+    numbers = pc.cast(kept, pa.int64())
+    if isinstance(numbers, pa.ChunkedArray):
+        numbers = numbers.combine_chunks()
+    mask = ~shaped
+    data = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return shaped, pd.Series(pd.arrays.IntegerArray(data, mask), index=text.index)
 
 
 def _date_column(
@@ -478,7 +503,7 @@ def kelurahan_code(
             + kec[usable].astype(np.int64) * 10**4
             + kel[usable].astype(np.int64)
         )
-    distinct, inverse = np.unique(key[usable], return_inverse=True)
+    inverse, distinct = pd.factorize(key[usable], sort=True)  # a hash: few distinct codes
     labels = [
         f"{k // 10**8:02d}.{k // 10**6 % 100:02d}.{k // 10**4 % 100:02d}.{k % 10**4:04d}"
         for k in distinct.tolist()

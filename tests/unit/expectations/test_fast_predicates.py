@@ -61,3 +61,22 @@ def test_has_digits_agrees_with_the_regex(values, length):
     s = pd.Series(values, dtype="str")
     expected = s.str.fullmatch(rf"[0-9]{{{length}}}").fillna(False).astype(bool)
     assert p.has_digits(s, length).tolist() == expected.tolist()
+
+
+numbers = st.one_of(
+    st.none(),
+    st.integers(min_value=-(10**19), max_value=10**19).map(str),
+    st.text(alphabet="0123456789-+. a٣", min_size=1, max_size=20),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(numbers, max_size=40))
+def test_whole_numbers_agree_with_the_regex_and_pandas(values):
+    from expectations.parse import _whole_numbers
+
+    text = pd.Series(values, dtype="str")
+    shaped, parsed = _whole_numbers(text, text.notna().to_numpy())
+    expected_shaped = p.matches(text, p.INT_PATTERN).to_numpy(dtype=bool)
+    assert shaped.tolist() == expected_shaped.tolist()
+    assert parsed.tolist() == text.where(expected_shaped).astype("Int64").tolist()
