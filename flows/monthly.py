@@ -3,6 +3,11 @@
 One run per period, named ``reconcile-YYYY-MM``. Scheduled runs derive the period from
 their scheduled time (the previous month in Jakarta time); operators re-run a period after
 a provider's fix with ``sigap run --period YYYY-MM`` or from the Prefect UI.
+
+Reconciliation and change detection run in the flow's process, or, with
+``scale.partitions > 1`` in the settings, on partitions by NIK as mapped task runs (on a
+Dask cluster when one is configured); the result is identical. Everything else stays in
+the flow's process.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from domain.codes import Source
 from domain.periods import parse_period, period_for_schedule
 from sigap.errors import ValidationFailed
 from sigap.settings import load_settings, rule_parameters
-from tasks import ingest, publish, registry, reconcile, report, validate
+from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
 from tasks.progress import StageProgress
 
 
@@ -58,6 +63,7 @@ def monthly_reconciliation(
     logger = get_run_logger()
     period = resolve_period(period)
     settings = load_settings(config)
+    partitioned.check_partition_api(settings.scale)  # before any download, not after
     params = rule_parameters(settings)
     accepted = sorted({Source(s).value for s in (accept_flagged or [])})
     progress = StageProgress(period, ["download", "validate", "reconcile", "changes", "publish", "report"])
@@ -92,24 +98,26 @@ def monthly_reconciliation(
                     + f" -- nothing was published for {period}"
                 )
 
-        # 3. reconcile -----------------------------------------------------------------
-        with progress.stage("reconcile"):
-            digests = {str(s): v.sha256 for s, v in validations.items()}
-            frames = reconcile.load_frames(settings, period, digests)
-            all_cases = registry.read_cases(settings)
-            verification = publish.read_verification(settings, period, verification_file, all_cases)
-            result = reconcile.reconcile_period(
-                period, frames, params, previous.terminated_kpjs, verification.verified
-            )
+        # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
+        with partitioned.partition_run(settings.scale) as partitions:
+            # 3. reconcile -------------------------------------------------------------
+            with progress.stage("reconcile"):
+                digests = {str(s): v.sha256 for s, v in validations.items()}
+                frames = reconcile.load_frames(settings, period, digests)
+                all_cases = registry.read_cases(settings)
+                verification = publish.read_verification(settings, period, verification_file, all_cases)
+                result = partitions.reconcile(
+                    period, frames, params, previous.terminated_kpjs, verification.verified
+                )
 
-        # 4. changes and cases ---------------------------------------------------------
-        with progress.stage("changes"):
-            baseline = reconcile.load_frames(
-                settings, previous.previous_period, previous.previous_digests, columns=COMPARED_COLUMNS
-            )
-            changes = reconcile.detect_period_changes(period, baseline, frames, result.entries, params)
-            open_cases = publish.still_open(all_cases, verification)
-            plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params, all_cases)
+            # 4. changes and cases -----------------------------------------------------
+            with progress.stage("changes"):
+                baseline = reconcile.load_frames(
+                    settings, previous.previous_period, previous.previous_digests, columns=COMPARED_COLUMNS
+                )
+                changes = partitions.detect_changes(period, baseline, frames, result.entries, params)
+                open_cases = publish.still_open(all_cases, verification)
+                plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params, all_cases)
 
         # 5. publish (database + outbox, atomically) and 6. report -----------------------
         with progress.stage("publish"):
@@ -145,3 +153,12 @@ def monthly_reconciliation(
         validate.forget_accepted()  # the run's frames are not kept in memory after it
     logger.info(summary.headline())
     return summary
+
+
+if __name__ != "flows.monthly":
+    # Loaded from its file (a deployment's entrypoint, flows/monthly.py:...), this module is
+    # named after the file ("monthly"), which Dask workers cannot import, and Prefect sends
+    # the flow with every task run it hands to Dask (serialize_context): the workers fail
+    # to unpickle it and the run hangs. Export the installed package's flow instead, which
+    # pickles by reference to flows.monthly (tests/integration/dask checks it).
+    from flows.monthly import monthly_reconciliation  # noqa: F401

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -133,6 +133,81 @@ class ValidationSettings(BaseModel):
     data_docs: bool = Field(True, description="build Great Expectations Data Docs for each run")
 
 
+class ScaleSettings(BaseModel):
+    """Reconciliation and change detection on partitions of people by NIK hash, as mapped
+    Prefect tasks, optionally on Dask workers (``tasks.partitioned``). Off by default:
+    ``partitions = 1`` reconciles in the flow's process."""
+
+    partitions: int = Field(
+        1,
+        description="partitions by NIK hash for reconciliation and change detection: 1 runs them in the flow's process; more runs each partition as a mapped Prefect task, on Dask when `dask_address` or `dask_workers` is set, else in threads of the flow's process (the result is identical)",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="scheduler of an existing Dask cluster for the partitions, e.g. `tcp://scheduler:8786` (needs `PREFECT_API_URL` set and reachable from the workers, and this project installed on them)",
+    )
+    dask_workers: int = Field(
+        0,
+        description="without `dask_address`: start a local Dask cluster of this many single-threaded worker processes for the run's partitions (0: none)",
+    )
+    staging_dir: Path | None = Field(
+        None,
+        description="hand the parts to the workers as Parquet files in this folder instead of through the Dask graph; every worker must see it at the same path (absolute with `dask_address`)",
+    )
+
+    @property
+    def uses_dask(self) -> bool:
+        return self.dask_address is not None or self.dask_workers > 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScaleSettings:
+        problems: list[str] = []
+        if self.partitions < 1:
+            problems.append(
+                f"scale.partitions must be at least 1 (1: reconcile in one process), not {self.partitions}"
+            )
+        if self.dask_workers < 0:
+            problems.append(f"scale.dask_workers cannot be negative ({self.dask_workers})")
+        if self.dask_address is not None and not self.dask_address.strip():
+            problems.append(
+                "scale.dask_address is empty: give the scheduler's address "
+                "(e.g. tcp://scheduler:8786) or leave it out"
+            )
+        if self.dask_address is not None and self.dask_workers > 0:
+            problems.append(
+                "set scale.dask_address (an existing cluster) or scale.dask_workers "
+                "(a local cluster started by the run), not both"
+            )
+        if self.partitions == 1:
+            unused = [
+                name
+                for name, given in (
+                    ("dask_address", self.dask_address is not None),
+                    ("dask_workers", self.dask_workers > 0),
+                    ("staging_dir", self.staging_dir is not None),
+                )
+                if given
+            ]
+            if unused:
+                problems.append(
+                    f"scale.{' and scale.'.join(unused)} only apply with scale.partitions > 1 "
+                    "(with 1 partition the run reconciles in its own process): set partitions "
+                    "or remove them"
+                )
+        if (
+            self.dask_address
+            and self.staging_dir is not None
+            and not self.staging_dir.is_absolute()
+        ):
+            problems.append(
+                "scale.staging_dir must be an absolute path with scale.dask_address "
+                f"(the cluster's workers read it at the same path), not {self.staging_dir}"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Settings(BaseSettings):
     """All settings of SIGAP Registry."""
 
@@ -154,6 +229,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,8 +1,10 @@
 """Reconciliation and change detection on partitions of people: mapped Prefect tasks.
 
-Thin wrappers over :mod:`domain.partition`. Inside a flow whose task runner is
-``prefect_dask.DaskTaskRunner``, every partition runs as its own mapped task run on a
-Dask worker; with Prefect's default runner they run in threads of the flow's process.
+Thin wrappers over :mod:`domain.partition`. Under a ``prefect_dask.DaskTaskRunner`` (the
+flow's task runner, or one passed as ``task_runner``), every partition runs as its own
+mapped task run on a Dask worker; with Prefect's default runner they run in threads of
+the flow's process. The monthly flow picks one at run time from ``settings.scale`` with
+:func:`partition_run` (the runner is used for the partition task runs only).
 The driver (the flow's process) splits the inputs once (a task run, so the UI shows it),
 each worker receives *only its own partition*, and the driver merges the partial
 results. A part reaches its worker in one of two ways:
@@ -36,18 +38,23 @@ Logs carry counts and row numbers only, never a NIK or a name.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from prefect import task, unmapped
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFutureList
 from prefect.logging import get_run_logger
+from prefect.task_runners import TaskRunner
 
 from domain.changes import empty_changes
 from domain.codes import Source
@@ -65,12 +72,18 @@ from domain.partition import (
 from domain.reconcile import ReconcileInputs, Reconciliation
 from domain.rules import RuleParameters
 
+if TYPE_CHECKING:
+    from sigap.settings import ScaleSettings
+
 __all__ = [
+    "PartitionRun",
     "StagedPart",
+    "check_partition_api",
     "detect_changes_on_partitions",
     "detect_changes_part",
     "load_part",
     "merge_partials",
+    "partition_run",
     "reconcile_on_partitions",
     "reconcile_part",
     "split_period",
@@ -153,6 +166,13 @@ def _run_folder(staging_dir: Path | None, what: str) -> Path | None:
 
 def _unstaged(part):
     return load_part(part) if isinstance(part, StagedPart) else part
+
+
+def _map(task_runner: TaskRunner | None, task, **parameters) -> PrefectFutureList:
+    """``task.map(**parameters)`` on ``task_runner``, else on the flow's own runner."""
+    if task_runner is None:
+        return task.map(**parameters)
+    return task_runner.map(task, parameters)
 
 
 @task(name="split-partitions", task_run_name="split-{period}-x{partitions}", cache_policy=NONE)
@@ -249,6 +269,7 @@ def reconcile_on_partitions(
     *,
     staging_dir: Path | None = None,
     timings: dict[str, float] | None = None,
+    task_runner: TaskRunner | None = None,
 ) -> Reconciliation:
     """``tasks.reconcile.reconcile_period`` on ``partitions`` partitions, run by the flow's
     task runner (call it inside a flow): split on the driver, one mapped task run per
@@ -257,7 +278,9 @@ def reconcile_on_partitions(
     ``staging_dir``: stage the parts there as Parquet instead of shipping them in memory
     (see the module docstring). ``timings``, when given, receives the wall seconds of
     ``split``, ``partitions`` (all mapped runs, from submission to the last result) and
-    ``merge``."""
+    ``merge``. ``task_runner``: a started task runner for the mapped partition runs (e.g. a
+    ``DaskTaskRunner`` chosen at run time, see :func:`partition_run`) instead of the flow's
+    own; split and merge run in the flow's process either way."""
     clock = time.perf_counter()
     run_folder = _run_folder(staging_dir, f"reconcile-{period}")
     try:
@@ -265,7 +288,9 @@ def reconcile_on_partitions(
             period, frames, params, terminated_kpjs, verified, partitions, run_folder
         )
         split_done = time.perf_counter()
-        futures = reconcile_part.map(
+        futures = _map(
+            task_runner,
+            reconcile_part,
             period=unmapped(period),
             index=[p.index for p in parts],
             part=parts,
@@ -312,11 +337,12 @@ def detect_changes_on_partitions(
     partitions: int,
     *,
     staging_dir: Path | None = None,
+    task_runner: TaskRunner | None = None,
 ) -> pd.DataFrame:
     """``tasks.reconcile.detect_period_changes`` on ``partitions`` partitions (call it inside
     a flow): the changes of the people in scope (``entries``' NIKs), identical to
     ``domain.changes.detect_changes``; no baseline (the first period) gives no changes.
-    ``staging_dir`` as for :func:`reconcile_on_partitions`."""
+    ``staging_dir`` and ``task_runner`` as for :func:`reconcile_on_partitions`."""
     logger = get_run_logger()
     if not baseline:
         logger.info("no baseline (first period in this registry): no changes to detect")
@@ -332,7 +358,9 @@ def detect_changes_on_partitions(
                 partitions,
             )
         ]
-        futures = detect_changes_part.map(
+        futures = _map(
+            task_runner,
+            detect_changes_part,
             period=unmapped(period),
             index=[p.index for p in parts],
             part=parts,
@@ -346,3 +374,166 @@ def detect_changes_on_partitions(
     changes = merge_changes(results)
     logger.info("%s changes touching people in scope", f"{len(changes):,}")
     return changes
+
+
+# -- where a flow's partitions run: settings.scale ---------------------------------------------
+@dataclass(frozen=True)
+class PartitionRun:
+    """How a flow run reconciles and detects changes (from :func:`partition_run`): in the
+    flow's process with one partition (``tasks.reconcile``'s tasks, as always), else on
+    ``partitions`` partitions, their parts staged in ``staging_dir`` or not, their task
+    runs on ``task_runner`` (started; ``None``: the flow's own runner)."""
+
+    partitions: int = 1
+    staging_dir: Path | None = None
+    task_runner: TaskRunner | None = None
+    where: str = "the flow's process"
+
+    def reconcile(
+        self,
+        period: str,
+        frames: Mapping[Source, pd.DataFrame],
+        params: RuleParameters,
+        terminated_kpjs: frozenset[str],
+        verified: pd.DataFrame | None,
+    ) -> Reconciliation:
+        """``tasks.reconcile.reconcile_period``, or :func:`reconcile_on_partitions`."""
+        if self.partitions == 1:
+            from tasks.reconcile import reconcile_period
+
+            return reconcile_period(period, frames, params, terminated_kpjs, verified)
+        return reconcile_on_partitions(
+            period, frames, params, terminated_kpjs, verified, self.partitions,
+            staging_dir=self.staging_dir, task_runner=self.task_runner,
+        )  # fmt: skip
+
+    def detect_changes(
+        self,
+        period: str,
+        baseline: Mapping[Source, pd.DataFrame],
+        current: Mapping[Source, pd.DataFrame],
+        entries: pd.DataFrame,
+        params: RuleParameters,
+    ) -> pd.DataFrame:
+        """``tasks.reconcile.detect_period_changes``, or :func:`detect_changes_on_partitions`."""
+        if self.partitions == 1:
+            from tasks.reconcile import detect_period_changes
+
+            return detect_period_changes(period, baseline, current, entries, params)
+        return detect_changes_on_partitions(
+            period, baseline, current, entries, params, self.partitions,
+            staging_dir=self.staging_dir, task_runner=self.task_runner,
+        )  # fmt: skip
+
+
+def check_partition_api(scale: ScaleSettings) -> None:
+    """Raise :class:`~sigap.errors.ConfigError` when the partitions are to run on an
+    existing Dask cluster (``scale.dask_address``) and no ``PREFECT_API_URL`` is set.
+
+    The Dask workers create and report their task runs through the Prefect API the flow
+    uses (it travels with each task run). Without ``PREFECT_API_URL`` that is Prefect's
+    ephemeral server, a subprocess of the flow's process listening on 127.0.0.1: the
+    workers of a local cluster (``scale.dask_workers``) reach it, those of another
+    machine do not. Call it before any work, so that the run fails in seconds."""
+    from prefect.settings import PREFECT_API_URL
+
+    from sigap.errors import ConfigError
+
+    if scale.partitions > 1 and scale.dask_address and not PREFECT_API_URL.value():
+        raise ConfigError(
+            f"scale.dask_address is set ({scale.dask_address}) but PREFECT_API_URL is not: the "
+            "cluster's workers report their task runs to the flow's Prefect API, and without "
+            "PREFECT_API_URL that is an ephemeral server only this machine can reach",
+            hint=(
+                "run against a Prefect server the Dask workers can reach "
+                "(PREFECT_API_URL=http://<prefect-host>:4200/api in the flow's environment), "
+                "or use scale.dask_workers for a local cluster"
+            ),
+        )
+
+
+def _ephemeral_api_url() -> str:
+    """The URL of the ephemeral Prefect server this process's flow run reports to."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from sigap.errors import ConfigError
+
+    server = SubprocessASGIServer()  # the process's one instance, started by the flow run
+    if not server.running:
+        raise ConfigError(
+            "no Prefect API for the Dask workers: PREFECT_API_URL is not set and no "
+            "ephemeral Prefect server runs in this process (run the partitions inside a flow)"
+        )
+    return server.api_url
+
+
+@contextmanager
+def partition_run(scale: ScaleSettings) -> Iterator[PartitionRun]:
+    """Where a flow run's partitions run, from ``settings.scale``, for the duration of the
+    block (call it inside the flow):
+
+    * with ``partitions == 1``, in the flow's process (no partitions: the default);
+    * without a Dask setting, on the flow's own task runner (Prefect's default: threads
+      of the flow's process);
+    * with ``dask_address``, a started ``DaskTaskRunner`` connected to that scheduler;
+      with ``dask_workers``, one on a ``LocalCluster`` of that many single-threaded
+      worker processes, started here and closed when the block ends.
+
+    Only the partition task runs go to Dask; everything else stays in the flow's process.
+    The workers report to ``PREFECT_API_URL``; when it is not set (local cluster only, see
+    :func:`check_partition_api`), to the ephemeral server of this flow run, whose URL is
+    set for the block so that it travels with each task run."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    check_partition_api(scale)
+    if scale.partitions == 1:
+        yield PartitionRun()
+        return
+    logger = get_run_logger()
+    # absolute (not resolved: a symlink may be the path every worker shares)
+    staging = None if scale.staging_dir is None else Path(scale.staging_dir).absolute()
+    if not scale.uses_dask:
+        run = PartitionRun(scale.partitions, staging, where="threads of the flow's process")
+        logger.info("%s partitions in %s", run.partitions, run.where)
+        yield run
+        return
+
+    import distributed
+    from prefect_dask import DaskTaskRunner
+
+    from sigap.errors import ConfigError
+
+    if scale.dask_address:
+        runner = DaskTaskRunner(address=scale.dask_address)
+        where = f"the Dask cluster at {scale.dask_address}"
+    else:
+        runner = DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": scale.dask_workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+                "silence_logs": logging.WARNING,
+            }
+        )
+        where = f"a local Dask cluster of {scale.dask_workers} worker processes"
+    with ExitStack() as stack:
+        if not PREFECT_API_URL.value():
+            url = _ephemeral_api_url()
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
+        stack.enter_context(runner)
+        try:  # connect (or start the local cluster) now, not at the first task
+            workers = len(runner.client.scheduler_info()["workers"])
+        except (OSError, distributed.TimeoutError) as exc:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler for the partitions ({where}): {exc}",
+                hint="check that the Dask cluster is up and scale.dask_address, or set scale.partitions = 1",
+            ) from exc
+        logger.info(
+            "%s partitions on %s (%s workers)%s",
+            scale.partitions,
+            where,
+            workers,
+            "" if staging is None else ", parts staged as Parquet",
+        )
+        yield PartitionRun(scale.partitions, staging, runner, where)
