@@ -165,6 +165,8 @@ class _TextBuffer:
             )
         start = len(self.buf)
         self.buf += chunk
+        if chunk.isascii() and not self._decoder.getstate()[0]:
+            return  # ASCII (nearly every chunk) is valid UTF-8: no decoding needed
         try:
             self._decoder.decode(chunk)
         except UnicodeDecodeError as exc:

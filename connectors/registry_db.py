@@ -989,7 +989,8 @@ def _copy_field(values: pd.Series) -> pa.Array:
         strings = values if isinstance(dtype, pd.StringDtype) else values.astype("string")
         text = pc.cast(pa.array(strings, from_pandas=True), _TEXT)
         for old, new in _COPY_ESCAPES:
-            text = pc.replace_substring(text, old, new)
+            if pc.any(pc.match_substring(text, old)).as_py():  # a scan; rarely a copy
+                text = pc.replace_substring(text, old, new)
     return pc.fill_null(text, pa.scalar(_COPY_NULL, _TEXT))
 
 

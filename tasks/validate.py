@@ -55,7 +55,7 @@ def forget_accepted() -> None:
 #: baselines being written in the background (Parquet encoding releases the GIL: the
 #: next extract's validation goes on meanwhile); one writer, in submission order
 _WRITER: ThreadPoolExecutor | None = None
-_PENDING: list[tuple[str, Future]] = []
+_PENDING: list[tuple[str, Future]] = []  # (baseline path, its write)
 
 
 def _save_baseline_later(store: BaselineStore, source: str, period: str, sha256: str,
@@ -63,8 +63,13 @@ def _save_baseline_later(store: BaselineStore, source: str, period: str, sha256:
     global _WRITER
     if _WRITER is None:
         _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-writer")
-    _PENDING.append((source, _WRITER.submit(store.save, source, period, sha256, frame)))
-    return store.path(source, period, sha256)
+    path = store.path(source, period, sha256)
+    _PENDING.append((str(path), _WRITER.submit(store.save, source, period, sha256, frame)))
+    return path
+
+
+def _pending_paths() -> set[str]:
+    return {path for path, future in _PENDING if not future.done() or future.exception() is None}
 
 
 def wait_for_baselines() -> None:
@@ -73,12 +78,13 @@ def wait_for_baselines() -> None:
     refers to a baseline that is not complete."""
     pending, _PENDING[:] = list(_PENDING), []
     failure: BaseException | None = None
-    for source, future in pending:
+    for path, future in pending:
         try:
             future.result()
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
             if failure is None:
-                failure = RuntimeError(f"{source}: writing the accepted rows (baseline) failed: {exc}")
+                source = Path(path).parent.parent.name
+                failure = RuntimeError(f"{source}: writing the accepted rows (baseline) {path} failed: {exc}")
                 failure.__cause__ = exc
     if failure is not None:
         raise failure
@@ -222,8 +228,8 @@ def validate_with_cache(
     deleted is recomputed rather than trusted."""
     args = (settings, source, period, fetched, previous_rows, accept_flagged)
     result = validate_source.with_options(refresh_cache=force)(*args)
-    if not Path(result.baseline_path).is_file():
-        wait_for_baselines()  # it may still be being written
+    if result.baseline_path in _pending_paths():
+        return result  # just validated: its baseline is being written in the background
     if not (Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()):
         get_run_logger().info("%s: cached validation's files are gone: validating again", source)
         result = validate_source.with_options(refresh_cache=True)(*args)
