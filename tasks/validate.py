@@ -200,7 +200,7 @@ def validate_source(
         extract_checks=[_row(c) for c in outcome.extract_checks],
     )
     del outcome
-    release_memory()
+    release_memory(collect=True)  # GX's validators hold the batches in reference cycles
     publish_validation_artifacts(result)
     logger.info(
         "%s: %s rows, %s accepted, %s rejected (%.3f%%)%s",
