@@ -119,3 +119,38 @@ def test_large_file_throughput(sftp_server, deliveries, tmp_path, capsys):
         )
     # a loose floor (2 shared cores): catches a transfer without read-ahead (~1-3 MB/s)
     assert rate > 8
+
+
+def test_short_reads_from_the_server_are_completed(embedded, deliveries, tmp_path, monkeypatch):
+    """A server may answer a READ with fewer bytes than asked; the read-ahead asks for the
+    rest and the file arrives whole (the embedded server here answers 1,000 bytes at most)."""
+    import connectors.sftp_server as server_module
+
+    original = server_module._Handle.read
+    calls = []
+
+    def short_read(self, offset, length):
+        calls.append(length)
+        return original(self, offset, min(length, 1000))
+
+    monkeypatch.setattr(server_module._Handle, "read", short_read, raising=False)
+    data = os.urandom(300_000)
+    digest = deliveries.deliver(embedded.root / "short_reads", REL, data)
+    with SftpSource(embedded.client_endpoint("short_reads"), "bpjstk") as source:
+        fetched = source.fetch(REL, tmp_path)
+    assert fetched.size == len(data) and fetched.sha256 == digest
+    with open(fetched.path, "rb") as fh:
+        assert fh.read() == data
+    assert len(calls) >= 300  # every answer was short: the rest was asked for
+
+
+@pytest.mark.parametrize("size", [0, 1, 32 * 1024, 32 * 1024 + 1, 128 * 32 * 1024 + 5])
+def test_read_ahead_boundaries(embedded, deliveries, tmp_path, size):
+    """Empty, one byte, exactly one request, one byte more, and more than the requests
+    kept in flight (the sliding window refills)."""
+    folder = f"boundary_{size}"
+    data = os.urandom(size)
+    digest = deliveries.deliver(embedded.root / folder, REL, data)
+    with SftpSource(embedded.client_endpoint(folder), "bpjstk") as source:
+        fetched = source.fetch(REL, tmp_path)
+    assert fetched.size == size and fetched.sha256 == digest
