@@ -1,0 +1,47 @@
+"""The benchmark itself, at a small size: two periods over a real sshd into a throwaway
+PostgreSQL database, every figure present in the JSON (the city-scale run is
+``./dev bench``, not part of the suite)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rich.console import Console
+
+pytestmark = [pytest.mark.prefect, pytest.mark.sshd, pytest.mark.postgres, pytest.mark.slow]
+
+
+def test_bench_runs_two_periods_and_writes_its_figures(prefect_harness, tmp_path):
+    from infra.local_sshd import LocalSshd
+    from sigap.bench import run_bench, throwaway_postgres
+
+    from tests.conftest import skip_or_fail
+
+    if not LocalSshd.available():
+        skip_or_fail("OpenSSH sshd is not installed (./dev test installs it)")
+    try:
+        with throwaway_postgres():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any connection failure
+        skip_or_fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+
+    output = tmp_path / "bench.json"
+    console = Console(file=open(tmp_path / "console.txt", "w"), width=120)
+    figures = run_bench(residents=3_000, workdir=tmp_path / "bench", database_url=None, output=output,
+                        console=console, publish_sizes=(2_000,), profile=tmp_path / "profiles")
+    assert json.loads(output.read_text()) == json.loads(json.dumps(figures))
+    assert figures["import_seconds"] > 0 and figures["prefect_start_seconds"] > 0
+    assert list(figures["periods"]) == ["2026-09", "2026-10"]
+    for period, fig in figures["periods"].items():
+        stages = [s["stage"] for s in fig["stages"]]
+        assert stages == ["download", "validate", "reconcile", "changes", "publish", "report"]
+        assert all(s["seconds"] >= 0 and s["peak_rss_mib"] > 0 for s in fig["stages"])
+        assert fig["total_seconds"] >= sum(s["seconds"] for s in fig["stages"]) - 0.5
+        assert fig["floor_seconds"] > 0
+        # both figures are rounded to 0.01 s: a tiny floor makes the ratio coarse
+        assert fig["total_over_floor"] == pytest.approx(fig["total_seconds"] / fig["floor_seconds"], rel=0.25)
+        assert fig["rows"]["dukcapil"] > 2_500 and sum(fig["counts"].values()) > 0
+        assert (tmp_path / "profiles" / f"profile-{period}.txt").is_file()
+    assert figures["periods"]["2026-10"]["changes"] > 0
+    assert [row["entries"] for row in figures["publish"]] == [2_000]
