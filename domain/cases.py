@@ -37,7 +37,6 @@ period the case was opened, so re-running a period gives the same ids.
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 from dataclasses import dataclass
 from typing import NamedTuple

@@ -196,7 +196,7 @@ def match_participants(
     # only a 16-character NIK can be within substitutions/transpositions of a NIK
     typo_able = ~exact & ~pd.isna(birth) & (nik.str.len() == NIK_LENGTH).fillna(False).to_numpy()
     if typo_able.any():
-        pairs = _typo_pairs(
+        pairs = typo_pairs(
             np.flatnonzero(typo_able), nik, participants["NAMA"], birth, dukcapil, params
         )
         per_pid = pairs.groupby("pid").size()
@@ -230,7 +230,7 @@ def match_participants(
     )
 
 
-def _typo_pairs(
+def typo_pairs(
     pids: np.ndarray,
     nik: pd.Series,
     names: pd.Series,

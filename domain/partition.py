@@ -9,8 +9,8 @@ The contract: for every ``n >= 1``::
 is *identical* to ``reconcile(inputs, params)``: the same entries (rows, order, values,
 dtypes), quota summary, counts and reason counts; and :func:`detect_changes_partitioned`
 is identical to ``detect_changes``. No rule is re-stated here: the partitions call
-reconcile's and change detection's own building blocks (``_participant_facts``,
-``participant_reasons``, ``eligible_residents``, ``_resident_facts``, ``priority_order``,
+reconcile's and change detection's own building blocks (``participant_facts``,
+``participant_reasons``, ``eligible_residents``, ``resident_facts``, ``priority_order``,
 ``detect_changes``...). Two pieces of reconcile's *assembly* are mirrored, and guarded
 by the identity tests (``tests/unit/partition``): a participant's effective NIK
 (:func:`_effective_niks`), and the resident entries, split into the rank-independent part
@@ -115,21 +115,21 @@ from domain.decisions import (
 from domain.eligibility import eligible_residents
 from domain.explain import CLAUSE_SEPARATOR, PRIORITY, eligible_clause
 from domain.identity import nik_keys, normalise_nik
-from domain.matching import NIK_LENGTH, NikIndex, _typo_pairs
+from domain.matching import NIK_LENGTH, NikIndex, typo_pairs
 from domain.periods import reference_date
 from domain.quota import QuotaSummary, allocate, priority_order, summarise
 from domain.reconcile import (
-    _REQUIRED,
     CITY_PAYER,
     ENTRY_COLUMNS,
     ENTRY_DTYPES,
+    REQUIRED_COLUMNS,
     ReconcileInputs,
     Reconciliation,
-    _check_columns,
-    _current_participants,
-    _participant_entries,
-    _participant_facts,
-    _resident_facts,
+    check_columns,
+    current_participants,
+    participant_entries,
+    participant_facts,
+    resident_facts,
 )
 from domain.rules import RuleParameters
 
@@ -340,17 +340,17 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
     caller that stores each part before taking the next holds one part at a time."""
     _check_partitions(n)
     reference_date(inputs.period)  # a bad period raises here, as in reconcile
-    _check_columns(inputs)
-    dukcapil = inputs.dukcapil[list(_REQUIRED["dukcapil"])]
-    dtsen = inputs.dtsen[list(_REQUIRED["dtsen"])]
-    bpjstk = inputs.bpjstk[list(_REQUIRED["bpjstk"])]
+    check_columns(inputs)
+    dukcapil = inputs.dukcapil[list(REQUIRED_COLUMNS["dukcapil"])]
+    dtsen = inputs.dtsen[list(REQUIRED_COLUMNS["dtsen"])]
+    bpjstk = inputs.bpjstk[list(REQUIRED_COLUMNS["bpjstk"])]
     d_keys = _source_keys(dukcapil, "dukcapil")
     t_keys = _source_keys(dtsen, "dtsen")
     d_part = _partition_of_keys(d_keys, n)
     t_part = _partition_of_keys(t_keys, n)
 
     # participants, by effective NIK -------------------------------------------------------
-    current = _current_participants(bpjstk)  # raises on missing/duplicate KPJs
+    current = current_participants(bpjstk)  # raises on missing/duplicate KPJs
     nik = _effective_niks(current, inputs.verified)
     p_part = partition_of(nik, n)
     kpj = current["KPJ"].astype("str")
@@ -363,7 +363,7 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
     foreign: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * n
     suggested_keys = np.zeros(0, dtype=np.int64)
     if typo_able.any():
-        pairs = _typo_pairs(
+        pairs = typo_pairs(
             np.flatnonzero(typo_able), nik, current["NAMA"], birth, dukcapil, params
         )
         pid = pairs["pid"].to_numpy(dtype=np.int64)
@@ -495,12 +495,12 @@ def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialR
     dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
 
     # participants: match, reasons, decision, entries (as reconcile does) -----------------
-    facts = _participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
+    facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
     flags = participant_reasons(facts, params)
     flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
     p_decision = decide(flags)
     places_used = int(p_decision.isin([Decision.KEEP.value, Decision.REVERIFY.value]).sum())
-    p_entries = _participant_entries(facts, flags, cleared, p_decision, on, params)
+    p_entries = participant_entries(facts, flags, cleared, p_decision, on, params)
 
     # residents of this partition not yet covered -----------------------------------------------
     active = code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE
@@ -515,7 +515,7 @@ def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialR
     rows = eligible_residents(dukcapil, dtsen, dtsen_rows, on, params)
     rows = rows[rows < part.local_rows]  # foreign typo candidates are not residents here
     rows = rows[~np.isin(dukcapil_index.keys[rows], covered)]
-    residents = _resident_facts(dukcapil, dtsen, rows, dtsen_rows[rows], on)
+    residents = resident_facts(dukcapil, dtsen, rows, dtsen_rows[rows], on)
     candidates = _unranked_resident_entries(residents, dukcapil_index.keys[rows])
     return PartialResult(
         period=part.period,

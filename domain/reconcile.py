@@ -52,12 +52,19 @@ from domain.quota import QuotaSummary, allocate, priority_order, summarise
 from domain.rules import RuleParameters
 
 __all__ = [
+    "CITY_PAYER",
     "ENTRY_COLUMNS",
     "ENTRY_DTYPES",
+    "REQUIRED_COLUMNS",
     "QuotaSummary",
     "ReconcileInputs",
     "Reconciliation",
+    "check_columns",
+    "current_participants",
+    "participant_entries",
+    "participant_facts",
     "reconcile",
+    "resident_facts",
 ]
 
 #: the city as payer (``SUMBER_IURAN``)
@@ -77,7 +84,8 @@ ENTRY_DTYPES: dict[str, str] = {
     "jkm_claim_alert": "bool", "evidence": "str",
 }  # fmt: skip
 
-_REQUIRED = {
+#: the columns reconciliation reads from each source
+REQUIRED_COLUMNS = {
     "dukcapil": ("NIK", "NAMA_LGKP", "JENIS_KLMIN", "TGL_LHR", "JENIS_PKRJN", "NO_PROP",
                  "NO_KAB", "STATUS_DASAR", "TGL_PERISTIWA", "KODE_KELURAHAN"),
     "dtsen": ("NIK", "DESIL", "PENERIMA_PKH", "STATUS_KEBERADAAN", "TGL_PEMERINGKATAN"),
@@ -120,14 +128,14 @@ def reconcile(inputs: ReconcileInputs, params: RuleParameters) -> Reconciliation
     the same inputs, in any row order, give the same entries.
     """
     on = reference_date(inputs.period)
-    _check_columns(inputs)
+    check_columns(inputs)
     dukcapil, dtsen, bpjstk = inputs.dukcapil, inputs.dtsen, inputs.bpjstk
     dukcapil_index = NikIndex(dukcapil["NIK"], "dukcapil")
     # the one NIK join of the two big sources: the DTSEN row of every Dukcapil row
     dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
 
     # 1-2. participants: match, reasons, decision -----------------------------------
-    facts = _participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
+    facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
     flags = participant_reasons(facts, params)
     flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
     p_decision = decide(flags)
@@ -153,12 +161,12 @@ def reconcile(inputs: ReconcileInputs, params: RuleParameters) -> Reconciliation
         )
     ]
     ranks = np.arange(1, len(rows) + 1, dtype=np.int64)
-    residents = _resident_facts(dukcapil, dtsen, rows, dtsen_rows[rows], on)
+    residents = resident_facts(dukcapil, dtsen, rows, dtsen_rows[rows], on)
     quota = summarise(places_used, len(residents), params)
     r_decision = allocate(ranks, quota.free_places)
 
     # 5. entries ----------------------------------------------------------------------
-    p_entries = _participant_entries(facts, flags, cleared, p_decision, on, params)
+    p_entries = participant_entries(facts, flags, cleared, p_decision, on, params)
     r_entries = _resident_entries(residents, ranks, r_decision, quota.free_places, params)
     entries = pd.concat([p_entries, r_entries], ignore_index=True)
     entries = entries[list(ENTRY_COLUMNS)].astype(ENTRY_DTYPES)
@@ -176,8 +184,8 @@ def reconcile(inputs: ReconcileInputs, params: RuleParameters) -> Reconciliation
     )
 
 
-def _check_columns(inputs: ReconcileInputs) -> None:
-    for name, needed in _REQUIRED.items():
+def check_columns(inputs: ReconcileInputs) -> None:
+    for name, needed in REQUIRED_COLUMNS.items():
         frame = getattr(inputs, name)
         missing = [c for c in needed if c not in frame.columns]
         if missing:
@@ -199,7 +207,7 @@ def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.where(present)
 
 
-def _current_participants(bpjstk: pd.DataFrame) -> pd.DataFrame:
+def current_participants(bpjstk: pd.DataFrame) -> pd.DataFrame:
     """City-paid active rows, ordered by KPJ (unique: raises ``ValueError`` otherwise)."""
     current = bpjstk[
         (
@@ -215,7 +223,7 @@ def _current_participants(bpjstk: pd.DataFrame) -> pd.DataFrame:
     return current.assign(KPJ=kpj.iloc[order].to_numpy())
 
 
-def _participant_facts(
+def participant_facts(
     inputs: ReconcileInputs,
     dukcapil_index: NikIndex,
     dtsen_rows: np.ndarray,
@@ -225,7 +233,7 @@ def _participant_facts(
     """One row per current participant with everything the rules and the evidence read
     (columns documented in ``domain.decisions``)."""
     dukcapil, dtsen = inputs.dukcapil, inputs.dtsen
-    current = _current_participants(inputs.bpjstk)
+    current = current_participants(inputs.bpjstk)
     kpj = current["KPJ"].astype("str")
     outcome = verification_outcomes(inputs.verified, kpj)
     nik_bpjs = normalise_nik(current["NIK"]).astype("str")
@@ -294,7 +302,7 @@ def _participant_facts(
     return facts
 
 
-def _resident_facts(
+def resident_facts(
     dukcapil: pd.DataFrame, dtsen: pd.DataFrame, rows: np.ndarray, d_rows: np.ndarray, on: date
 ) -> pd.DataFrame:
     """The columns ranking, entries and evidence read, for eligible residents."""
@@ -319,7 +327,7 @@ def _resident_facts(
     )
 
 
-def _participant_entries(
+def participant_entries(
     facts: pd.DataFrame,
     flags: pd.DataFrame,
     cleared: pd.Series,

@@ -36,13 +36,13 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from expectations import predicates as p
 
 __all__ = [
-    "ExpectColumnValuesToBeDigits",
-    "ExpectColumnValuesToBeUniqueWherePresent",
     "ExpectColumnPairValuesAToBeOnOrAfterB",
     "ExpectColumnPairValuesToBeParsedWhereDelivered",
     "ExpectColumnPairValuesToHaveEventDateIffNotAlive",
     "ExpectColumnPairValuesToHaveNikBaruWhenCorrected",
+    "ExpectColumnValuesToBeDigits",
     "ExpectColumnValuesToBeKnownKelurahan",
+    "ExpectColumnValuesToBeUniqueWherePresent",
     "ExpectColumnValuesToBeValidNik",
     "ExpectColumnValuesToBeWellFormedKpj",
     "ExpectMulticolumnValuesNikToAgreeWithBirthRecord",

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import great_expectations as gx
 from great_expectations.data_context import AbstractDataContext
-from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     FilesystemStoreBackendDefaults,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.execution_engine import pandas_execution_engine
 
 __all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context"]
 

@@ -12,8 +12,6 @@ the flow's process.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 

@@ -135,13 +135,19 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
               periods: tuple[str, str] = ("2026-09", "2026-10"), seed: int = 42,
               profile: Path | None = None, publish_sizes: tuple[int, ...] = (100_000, 300_000)) -> dict:
     started = time.perf_counter()
-    from flows.monthly import monthly_reconciliation
     import expectations.validate  # noqa: F401 - Great Expectations: several seconds
+    from flows.monthly import monthly_reconciliation
 
     import_seconds = time.perf_counter() - started
     from infra.local_sshd import LocalSshd
     from sigap.demo import generate_sample
-    from sigap.settings import DatabaseSettings, Settings, SourcesSettings, ValidationSettings, to_toml
+    from sigap.settings import (
+        DatabaseSettings,
+        Settings,
+        SourcesSettings,
+        ValidationSettings,
+        to_toml,
+    )
 
     if not LocalSshd.available():
         raise SystemExit("the benchmark serves the extracts from a real OpenSSH sshd: install openssh-server")

@@ -49,7 +49,7 @@ class ReportData:
     monthly_contribution_idr: int = 16_800
 
 
-def rupiah(value: int | float | None) -> str:
+def rupiah(value: float | None) -> str:
     if value is None:
         return "-"
     return "Rp" + f"{int(value):,}".replace(",", ".")

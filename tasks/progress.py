@@ -64,7 +64,7 @@ class _PeakSampler:
         while not self._stop.wait(self.interval):
             self.peak = max(self.peak, rss_bytes())
 
-    def __enter__(self) -> "_PeakSampler":
+    def __enter__(self) -> _PeakSampler:
         self._thread.start()
         return self
 

@@ -27,7 +27,6 @@ from domain.rules import RULES_LOGIC_VERSION
 from sigap.settings import Settings
 from tasks.progress import release_memory
 
-
 #: the accepted frames this process validated during the current period's run, so the
 #: reconciliation does not read back the Parquet it just wrote (one period at a time)
 _ACCEPTED: dict[tuple[str, str, str], pd.DataFrame] = {}
