@@ -12,6 +12,8 @@ the flow's process.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
@@ -97,7 +99,16 @@ def monthly_reconciliation(
                 )
 
         # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
-        with partitioned.partition_run(settings.scale) as partitions:
+        with (
+            partitioned.partition_run(settings.scale) as partitions,
+            ThreadPoolExecutor(1, thread_name_prefix="baseline-reader") as reader,
+        ):
+            # the previous period's baseline (Parquet) is read while reconciliation runs:
+            # Arrow's reader releases the GIL, and stage 4 needs it first
+            baseline_future = reader.submit(
+                reconcile.load_frames, settings, previous.previous_period,
+                previous.previous_digests, columns=COMPARED_COLUMNS,
+            )  # fmt: skip
             # 3. reconcile -------------------------------------------------------------
             with progress.stage("reconcile"):
                 digests = {str(s): v.sha256 for s, v in validations.items()}
@@ -110,9 +121,7 @@ def monthly_reconciliation(
 
             # 4. changes and cases -----------------------------------------------------
             with progress.stage("changes"):
-                baseline = reconcile.load_frames(
-                    settings, previous.previous_period, previous.previous_digests, columns=COMPARED_COLUMNS
-                )
+                baseline = baseline_future.result()
                 changes = partitions.detect_changes(period, baseline, frames, result.entries, params)
                 open_cases = publish.still_open(all_cases, verification)
                 plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params, all_cases)
