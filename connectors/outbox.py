@@ -29,11 +29,11 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol, Self
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.arrow_text import concatenated
 from domain.periods import compact
 from sigap.errors import ChecksumMismatch
 
@@ -208,7 +208,7 @@ def render_csv(frame: pd.DataFrame) -> bytes:
     else:
         lines = pc.binary_join_element_wise(*fields, separator)
     body = pc.binary_join_element_wise(lines, empty, newline)
-    return header + _concatenated(body)
+    return header + concatenated(body)
 
 
 def _pandas_csv(frame: pd.DataFrame) -> bytes:
@@ -243,19 +243,6 @@ def _csv_field(values: pd.Series) -> pa.Array | None:
     else:
         return None
     return pc.fill_null(text, pa.scalar("", _TEXT))
-
-
-def _concatenated(strings: pa.Array | pa.ChunkedArray) -> memoryview:
-    """The values of a null-free ``large_string`` array laid end to end, without a copy
-    (the array's own data buffer, between its first and last offsets)."""
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    if len(strings) == 0:
-        return memoryview(b"")
-    _validity, offsets, data = strings.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)
-    first, last = bounds[strings.offset], bounds[strings.offset + len(strings)]
-    return memoryview(data)[int(first) : int(last)]
 
 
 # --------------------------------------------------------------------------------------

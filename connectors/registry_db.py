@@ -67,6 +67,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from connectors.arrow_text import concatenated
 from domain.codes import CaseStatus, ChangeType, Decision, Source
 from domain.periods import parse_period
 from domain.privacy import mask_nik
@@ -1000,20 +1001,7 @@ def _copy_text(frame: pd.DataFrame) -> memoryview:
     fields = [_copy_field(frame[name].reset_index(drop=True)) for name in frame.columns]
     tab, newline, empty = (pa.scalar(s, _TEXT) for s in ("\t", "\n", ""))
     lines = pc.binary_join_element_wise(*fields, tab) if len(fields) > 1 else fields[0]
-    return _concatenated(pc.binary_join_element_wise(lines, empty, newline))
-
-
-def _concatenated(strings: pa.Array | pa.ChunkedArray) -> memoryview:
-    """The values of a null-free ``large_string`` array laid end to end, without a copy
-    (the array's own data buffer, between its first and last offsets)."""
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    if len(strings) == 0:
-        return memoryview(b"")
-    _validity, offsets, data = strings.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)
-    first, last = bounds[strings.offset], bounds[strings.offset + len(strings)]
-    return memoryview(data)[int(first) : int(last)]
+    return concatenated(pc.binary_join_element_wise(lines, empty, newline))
 
 
 # --------------------------------------------------------------------------------------
