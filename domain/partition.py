@@ -106,16 +106,13 @@ from domain.decisions import (
     ACTIVE,
     REASONS,
     _text,
-    apply_verification,
     code_values,
-    decide,
-    participant_reasons,
     verification_outcomes,
 )
 from domain.eligibility import eligible_residents
 from domain.explain import CLAUSE_SEPARATOR, PRIORITY, eligible_clause
 from domain.identity import nik_keys, normalise_nik
-from domain.matching import NIK_LENGTH, NikIndex, typo_pairs
+from domain.matching import NIK_LENGTH, typo_pairs
 from domain.periods import reference_date
 from domain.quota import QuotaSummary, allocate, priority_order, summarise
 from domain.reconcile import (
@@ -128,7 +125,7 @@ from domain.reconcile import (
     check_columns,
     current_participants,
     participant_entries,
-    participant_facts,
+    participant_phase,
     resident_facts,
 )
 from domain.rules import RuleParameters
@@ -267,13 +264,11 @@ class ReconcilePart:
     def inputs(self) -> ReconcileInputs:
         """The part as :class:`~domain.reconcile.ReconcileInputs` (what reconcile's building
         blocks read)."""
-        return ReconcileInputs(
-            period=self.period,
-            dukcapil=self.dukcapil,
-            dtsen=self.dtsen,
-            bpjstk=self.bpjstk,
-            previous_terminated_kpjs=self.previous_terminated_kpjs,
-            verified=self.verified,
+        return ReconcileInputs.from_frames(
+            self.period,
+            {"dukcapil": self.dukcapil, "dtsen": self.dtsen, "bpjstk": self.bpjstk},
+            self.previous_terminated_kpjs,
+            self.verified,
         )
 
     @property
@@ -490,28 +485,16 @@ def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialR
     global ranking (which :func:`merge` does)."""
     inputs = part.inputs
     on = reference_date(inputs.period)
-    dukcapil, dtsen, bpjstk = inputs.dukcapil, inputs.dtsen, inputs.bpjstk
-    dukcapil_index = NikIndex(dukcapil["NIK"], "dukcapil")
-    dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
+    dukcapil, dtsen = inputs.dukcapil, inputs.dtsen
 
     # participants: match, reasons, decision, entries (as reconcile does) -----------------
-    facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
-    flags = participant_reasons(facts, params)
-    flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
-    p_decision = decide(flags)
-    places_used = int(p_decision.isin([Decision.KEEP.value, Decision.REVERIFY.value]).sum())
-    p_entries = participant_entries(facts, flags, cleared, p_decision, on, params)
+    phase = participant_phase(inputs, params, on)
+    dukcapil_index, dtsen_rows = phase.dukcapil_index, phase.dtsen_rows
+    places_used = phase.places_used
+    p_entries = participant_entries(phase.facts, phase.flags, phase.cleared, phase.decision, on, params)
 
     # residents of this partition not yet covered -----------------------------------------------
-    active = code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE
-    linked = np.concatenate([facts["dukcapil_row"].to_numpy(), facts["suggested_row"].to_numpy()])
-    covered = np.union1d(
-        np.union1d(
-            nik_keys(normalise_nik(bpjstk.loc[active.to_numpy(dtype=bool), "NIK"])),
-            dukcapil_index.keys[linked[linked >= 0]],
-        ),
-        np.asarray(part.covered_keys, dtype=np.int64),
-    )
+    covered = np.union1d(phase.covered, np.asarray(part.covered_keys, dtype=np.int64))
     rows = eligible_residents(dukcapil, dtsen, dtsen_rows, on, params)
     rows = rows[rows < part.local_rows]  # foreign typo candidates are not residents here
     rows = rows[~np.isin(dukcapil_index.keys[rows], covered)]
@@ -524,7 +507,7 @@ def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialR
         participants=p_entries,
         candidates=candidates,
         places_used=places_used,
-        reason_counts={r.value: int(flags[r.value].sum()) for r in REASONS},
+        reason_counts={r.value: int(phase.flags[r.value].sum()) for r in REASONS},
     )
 
 

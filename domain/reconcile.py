@@ -24,6 +24,7 @@ rule reads are taken; evidence strings are built only for entries in scope.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,6 +57,7 @@ __all__ = [
     "ENTRY_COLUMNS",
     "ENTRY_DTYPES",
     "REQUIRED_COLUMNS",
+    "ParticipantPhase",
     "QuotaSummary",
     "ReconcileInputs",
     "Reconciliation",
@@ -63,6 +65,7 @@ __all__ = [
     "current_participants",
     "participant_entries",
     "participant_facts",
+    "participant_phase",
     "reconcile",
     "resident_facts",
 ]
@@ -108,6 +111,65 @@ class ReconcileInputs:
     #: ``nik_baru``, ``triggers`` (see ``domain.decisions.verification_outcomes``)
     verified: pd.DataFrame | None = None
 
+    @classmethod
+    def from_frames(
+        cls,
+        period: str,
+        frames: Mapping[str, pd.DataFrame],
+        previous_terminated_kpjs: Iterable[str] = (),
+        verified: pd.DataFrame | None = None,
+    ) -> ReconcileInputs:
+        """From the typed frames keyed by source (``dukcapil``, ``dtsen``, ``bpjstk``)."""
+        return cls(
+            period=period,
+            dukcapil=frames["dukcapil"],
+            dtsen=frames["dtsen"],
+            bpjstk=frames["bpjstk"],
+            previous_terminated_kpjs=frozenset(previous_terminated_kpjs),
+            verified=verified,
+        )
+
+
+@dataclass(frozen=True)
+class ParticipantPhase:
+    """Steps 1-2 of the rule book for the participants of some inputs, and what step 3
+    needs of them (:func:`participant_phase`)."""
+
+    dukcapil_index: NikIndex
+    #: the DTSEN row of every Dukcapil row (``-1``: none)
+    dtsen_rows: np.ndarray
+    facts: pd.DataFrame
+    flags: pd.DataFrame
+    cleared: pd.Series
+    decision: pd.Series
+    #: places the participants keep (KEEP and REVERIFY)
+    places_used: int
+    #: NIK keys already covered: active BPJS participants and the residents they link to
+    covered: np.ndarray
+
+
+def participant_phase(inputs: ReconcileInputs, params: RuleParameters, on: date) -> ParticipantPhase:
+    """Match every participant, give the reasons and the decision (steps 1-2), and the
+    NIKs they cover; shared by :func:`reconcile` and ``domain.partition``."""
+    dukcapil, dtsen, bpjstk = inputs.dukcapil, inputs.dtsen, inputs.bpjstk
+    dukcapil_index = NikIndex(dukcapil["NIK"], "dukcapil")
+    # the one NIK join of the two big sources: the DTSEN row of every Dukcapil row
+    dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
+    facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
+    flags = participant_reasons(facts, params)
+    flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
+    decision = decide(flags)
+    places_used = int(decision.isin([Decision.KEEP.value, Decision.REVERIFY.value]).sum())
+    active = code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE
+    linked = np.concatenate([facts["dukcapil_row"].to_numpy(), facts["suggested_row"].to_numpy()])
+    covered = np.union1d(
+        nik_keys(normalise_nik(bpjstk.loc[active.to_numpy(dtype=bool), "NIK"])),
+        dukcapil_index.keys[linked[linked >= 0]],
+    )
+    return ParticipantPhase(
+        dukcapil_index, dtsen_rows, facts, flags, cleared, decision, places_used, covered
+    )
+
 
 @dataclass(frozen=True)
 class Reconciliation:
@@ -129,27 +191,17 @@ def reconcile(inputs: ReconcileInputs, params: RuleParameters) -> Reconciliation
     """
     on = reference_date(inputs.period)
     check_columns(inputs)
-    dukcapil, dtsen, bpjstk = inputs.dukcapil, inputs.dtsen, inputs.bpjstk
-    dukcapil_index = NikIndex(dukcapil["NIK"], "dukcapil")
-    # the one NIK join of the two big sources: the DTSEN row of every Dukcapil row
-    dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
+    dukcapil, dtsen = inputs.dukcapil, inputs.dtsen
 
     # 1-2. participants: match, reasons, decision -----------------------------------
-    facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
-    flags = participant_reasons(facts, params)
-    flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
-    p_decision = decide(flags)
-    places_used = int(p_decision.isin([Decision.KEEP.value, Decision.REVERIFY.value]).sum())
+    phase = participant_phase(inputs, params, on)
+    dukcapil_index, dtsen_rows = phase.dukcapil_index, phase.dtsen_rows
+    facts, flags, cleared, p_decision = phase.facts, phase.flags, phase.cleared, phase.decision
+    places_used = phase.places_used
 
     # 3. eligible residents not yet covered -----------------------------------------
-    active = code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE
-    linked = np.concatenate([facts["dukcapil_row"].to_numpy(), facts["suggested_row"].to_numpy()])
-    covered = np.union1d(
-        nik_keys(normalise_nik(bpjstk.loc[active.to_numpy(dtype=bool), "NIK"])),
-        dukcapil_index.keys[linked[linked >= 0]],
-    )
     rows = eligible_residents(dukcapil, dtsen, dtsen_rows, on, params)
-    rows = rows[~np.isin(dukcapil_index.keys[rows], covered)]
+    rows = rows[~np.isin(dukcapil_index.keys[rows], phase.covered)]
 
     # 4. quota: rank, then take everything else already in rank order ----------------
     rows = rows[

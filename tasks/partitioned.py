@@ -190,13 +190,8 @@ def split_period(
     ``run_folder``, each part is written there as soon as it is built."""
     logger = get_run_logger()
     parts = iter_split(
-        ReconcileInputs(
-            period=period,
-            dukcapil=frames[Source.DUKCAPIL],
-            dtsen=frames[Source.DTSEN],
-            bpjstk=frames[Source.BPJSTK],
-            previous_terminated_kpjs=frozenset(terminated_kpjs),
-            verified=verified,
+        ReconcileInputs.from_frames(
+            period, frames, terminated_kpjs, verified
         ),
         partitions,
         params,

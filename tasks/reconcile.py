@@ -54,13 +54,8 @@ def reconcile_period(
 ) -> Reconciliation:
     logger = get_run_logger()
     result = reconcile(
-        ReconcileInputs(
-            period=period,
-            dukcapil=frames[Source.DUKCAPIL],
-            dtsen=frames[Source.DTSEN],
-            bpjstk=frames[Source.BPJSTK],
-            previous_terminated_kpjs=terminated_kpjs,
-            verified=verified,
+        ReconcileInputs.from_frames(
+            period, frames, terminated_kpjs, verified
         ),
         params,
     )
