@@ -28,8 +28,6 @@ else Prefect's temporary local server.
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import json
 import logging
 import os
@@ -40,13 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import pyarrow as pa
 from prefect import flow
 
 from domain.codes import Source
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
 from domain.rules import RuleParameters
 from sigap.errors import SigapError
+from tasks.progress import release_memory
 
 if TYPE_CHECKING:
     from sigap.sample import SampleManifest
@@ -140,21 +138,10 @@ def load_typed_frames(manifest: SampleManifest, period: str, cache_dir: Path, *,
 
 
 # -- memory ---------------------------------------------------------------------------------------
-def _release_memory() -> None:
-    """Hand freed memory back to the system, so that a stage cannot hide its own peak in
-    the slack left by the previous one."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
-
-
 def reset_peak_rss() -> None:
     """Release freed memory and reset this process's peak-RSS mark (Linux; elsewhere a
     no-op, and the peak is then the process's lifetime peak)."""
-    _release_memory()
+    release_memory(collect=True)
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
