@@ -21,6 +21,11 @@ from sigap.errors import SigapError
 # The registry holds personal data: the embedded Prefect server sends no usage telemetry
 # unless the operator explicitly turns it on.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Without a Prefect server, Prefect starts a temporary one; its first start on a machine
+# migrates a new SQLite database under PREFECT_HOME, which on a small machine takes longer
+# than Prefect's default 20 s allowance ("Timed out while attempting to connect to
+# ephemeral Prefect API server" on a fresh machine's first `sigap demo` or `sigap bench`).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 app = typer.Typer(
     name="sigap",
