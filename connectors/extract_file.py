@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from zlib_ng import zlib_ng
 
 from domain.extracts import LINE, ExtractSpec
 from sigap.errors import FileFormatError
@@ -143,28 +143,33 @@ def read_plain_csv(path: Path, spec: ExtractSpec, *, max_uncompressed_bytes: int
 
 
 class _TextBuffer:
-    """Collects the file's text bytes with a running size check and UTF-8 validation."""
+    """Collects the file's text bytes with a running size check and UTF-8 validation.
+
+    The chunks are kept apart and joined once at the end: growing one buffer chunk by
+    chunk copies the text again at every reallocation (2.4 s of a city's extract)."""
 
     def __init__(self, name: str, cap: int, *, what: str) -> None:
         self.name = name
         self.cap = cap
         self.what = what
-        self.buf = bytearray()
+        self.chunks: list[bytes] = []
+        self.size = 0
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def add(self, chunk: bytes) -> None:
-        if len(self.buf) + len(chunk) > self.cap:
+        if self.size + len(chunk) > self.cap:
             size = f"{self.what} size" if self.what else "size"
             raise FileFormatError(
                 f"its {size} exceeds the cap of {self.cap:,} bytes (read stopped at "
-                f"{len(self.buf) + len(chunk):,} bytes); a file this large is refused as a "
+                f"{self.size + len(chunk):,} bytes); a file this large is refused as a "
                 "possible decompression bomb",
                 file=self.name,
                 hint="check the delivery with the provider, or raise "
                 "validation.max_uncompressed_bytes if the file is genuinely this large",
             )
-        start = len(self.buf)
-        self.buf += chunk
+        start = self.size
+        self.chunks.append(bytes(chunk))
+        self.size += len(chunk)
         if chunk.isascii() and not self._decoder.getstate()[0]:
             return  # ASCII (nearly every chunk) is valid UTF-8: no decoding needed
         try:
@@ -172,18 +177,22 @@ class _TextBuffer:
         except UnicodeDecodeError as exc:
             self._not_utf8(start + exc.start, bytes(chunk[exc.start : exc.start + 1]))
 
-    def finish(self) -> bytearray:
+    def finish(self) -> bytes:
+        text = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        self.chunks = [text]
         try:
             self._decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            tail = len(self.buf) - 1
-            while tail > 0 and (self.buf[tail] & 0xC0) == 0x80:
+            tail = len(text) - 1
+            while tail > 0 and (text[tail] & 0xC0) == 0x80:
                 tail -= 1
-            self._not_utf8(tail, bytes(self.buf[tail : tail + 1]))
-        return self.buf
+            self._not_utf8(tail, text[tail : tail + 1])
+        self.chunks = []
+        return text
 
     def _not_utf8(self, offset: int, byte: bytes) -> None:
-        line = self.buf.count(b"\n", 0, offset) + 1
+        text = b"".join(self.chunks)
+        line = text.count(b"\n", 0, offset) + 1
         raise FileFormatError(
             f"is not UTF-8: invalid byte 0x{byte.hex() or '??'} at line {line} "
             f"(byte offset {offset:,} of the {self.what + ' ' if self.what else ''}text); "
@@ -193,13 +202,14 @@ class _TextBuffer:
 
 
 def _inflate(fh: BinaryIO, name: str, sink: Callable[[bytes], None]) -> None:
-    """Stream-decompress a (possibly multi-member) gzip file into ``sink`` chunk by chunk."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    """Stream-decompress a (possibly multi-member) gzip file into ``sink`` chunk by chunk
+    (with zlib-ng: the same format as zlib, inflated about twice as fast)."""
+    inflater = zlib_ng.decompressobj(wbits=16 + zlib_ng.MAX_WBITS)
     data = fh.read(_READ_CHUNK)
     while True:
         try:
             out = inflater.decompress(data, _INFLATE_CHUNK)
-        except zlib.error as exc:
+        except zlib_ng.error as exc:
             raise FileFormatError(
                 f"the gzip data is corrupt ({exc}); the file was damaged in transfer or "
                 "written incorrectly",
@@ -213,7 +223,7 @@ def _inflate(fh: BinaryIO, name: str, sink: Callable[[bytes], None]) -> None:
             if not rest:
                 return
             if rest.startswith(_GZIP_MAGIC):  # another gzip member follows
-                inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                inflater = zlib_ng.decompressobj(wbits=16 + zlib_ng.MAX_WBITS)
                 data = rest
                 continue
             if not rest.strip(b"\0") and not _has_non_zero(fh):
@@ -242,7 +252,7 @@ def _has_non_zero(fh: BinaryIO) -> bool:
 # --------------------------------------------------------------------------- text to frame
 
 
-def _parse(buf: bytearray, name: str, spec: ExtractSpec) -> RawExtract:
+def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
     notes: list[str] = []
     start = 0
     if buf.startswith(_BOM):
@@ -268,7 +278,8 @@ def _parse(buf: bytearray, name: str, spec: ExtractSpec) -> RawExtract:
             "has a header but no data rows (the delivery is incomplete or empty)", file=name
         )
 
-    crlf = buf.count(b"\r\n")
+    has_cr = buf.find(b"\r") >= 0  # nearly never: then no line-end counting at all
+    crlf = buf.count(b"\r\n") if has_cr else 0
     if crlf:
         lines_total = buf.count(b"\n")
         notes.append(
@@ -276,7 +287,7 @@ def _parse(buf: bytearray, name: str, spec: ExtractSpec) -> RawExtract:
             if crlf >= lines_total
             else f"mixed line endings: {crlf:,} of {lines_total:,} lines end in CRLF"
         )
-    stray_cr = _mask_stray_carriage_returns(buf, crlf, name, notes)
+    buf, stray_cr = _mask_stray_carriage_returns(buf, crlf, name, notes) if has_cr else (buf, ())
 
     column_names = _unique_names(header)
     wanted = [c for c in spec.column_names if c in header]
@@ -331,7 +342,7 @@ def _parse(buf: bytearray, name: str, spec: ExtractSpec) -> RawExtract:
 
 
 def _read_table(
-    buf: bytearray,
+    buf: bytes | bytearray,
     column_names: list[str],
     wanted: list[str],
     on_invalid: Callable[[pacsv.InvalidRow], str],
@@ -424,16 +435,18 @@ def _unique_names(header: tuple[str, ...]) -> list[str]:
 
 
 def _mask_stray_carriage_returns(
-    buf: bytearray, crlf: int, name: str, notes: list[str]
-) -> tuple[int, ...]:
-    """Replace each CR that does not end a line by a placeholder so the line stays whole,
-    and return the (sorted) lines that held one; they are rejected by the quarantine."""
-    if buf.count(b"\r") == crlf:
-        return ()
-    if buf.endswith(b"\r"):  # a CRLF file whose very last LF is missing
-        del buf[-1]
-        if buf.count(b"\r") == crlf:
-            return ()
+    text: bytes, crlf: int, name: str, notes: list[str]
+) -> tuple[bytes | bytearray, tuple[int, ...]]:
+    """Replace each CR that does not end a line by a placeholder so the line stays whole
+    (in a copy of the text), and return the text with the (sorted) lines that held one;
+    they are rejected by the quarantine."""
+    if text.count(b"\r") == crlf:
+        return text, ()
+    if text.endswith(b"\r"):  # a CRLF file whose very last LF is missing
+        text = text[:-1]
+        if text.count(b"\r") == crlf:
+            return text, ()
+    buf = bytearray(text)
     positions = np.fromiter((m.start() for m in re.finditer(rb"\r(?!\n)", buf)), dtype=np.int64)
     newlines = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0x0A)
     lines = np.searchsorted(newlines, positions) + 1
@@ -449,7 +462,7 @@ def _mask_stray_carriage_returns(
         f"{len(unique):,} line(s) contain a carriage return (CR) that does not end the line "
         f"(lines {_list_lines(unique)}); these rows are rejected"
     )
-    return unique
+    return buf, unique
 
 
 def _line_numbers(valid_rows: int, invalid: list[tuple[int | None, str, int]]) -> np.ndarray:
@@ -468,7 +481,7 @@ def _line_numbers(valid_rows: int, invalid: list[tuple[int | None, str, int]]) -
 
 
 def _drop_blank_lines(
-    frame: pd.DataFrame, buf: bytearray, spec: ExtractSpec, notes: list[str]
+    frame: pd.DataFrame, buf: bytes | bytearray, spec: ExtractSpec, notes: list[str]
 ) -> pd.DataFrame:
     """pyarrow reads an empty line as a row of nulls; drop those (a blank line is not a
     row) but keep real rows whose fields are all empty (they break the contract)."""
