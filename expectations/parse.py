@@ -137,7 +137,7 @@ class ParsedExtract:
     def accepted_frame(self) -> pd.DataFrame:
         """The rows that break no rejecting rule, with the dtypes of docs/DESIGN.md."""
         keep = ~self.rejected_mask()
-        frame = self.typed.loc[keep]
+        frame = self.typed if keep.all() else self.typed.loc[keep]
         out: dict[str, pd.Series] = {LINE: frame[LINE].astype("int64")}
         for column in self.spec.columns:
             values = frame[column.name]
@@ -146,7 +146,7 @@ class ParsedExtract:
             out[column.name] = values.astype(final_dtype(column))
         if KODE_KELURAHAN in frame:
             out[KODE_KELURAHAN] = frame[KODE_KELURAHAN].astype("str")
-        return pd.DataFrame(out).reset_index(drop=True)
+        return pd.DataFrame(out, copy=False).reset_index(drop=True)
 
 
 def final_dtype(column: Column) -> str:
@@ -175,7 +175,7 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
         typed[column.name] = value
         checks.extend(column_checks)
 
-    typed_frame = pd.DataFrame(typed, index=frame.index)
+    typed_frame = pd.DataFrame(typed, index=frame.index, copy=False)
     if spec.source == Source.DUKCAPIL and set(KELURAHAN_PARTS) <= set(spec.column_names):
         checks.extend(list(_dukcapil_rules(typed_frame, delivered, checks)))
     if "HASIL" in spec.column_names and "NIK_BARU" in spec.column_names:
@@ -208,8 +208,19 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
 def _strip(values: pd.Series) -> pd.Series:
     """Strip surrounding white space; a value left empty is null."""
     text = values.astype("str")
+    arrow = getattr(text.array, "_pa_array", None)
+    if arrow is not None and _nothing_to_strip(arrow):
+        return text  # nearly always: no copy of the column (a city's text is ~300 MB)
     text = text.str.strip()
     return text.where(text != "")
+
+
+def _nothing_to_strip(arrow: pa.ChunkedArray) -> bool:
+    """No value has surrounding white space and none is empty (the reader makes an empty
+    field null, so only white space could leave one)."""
+    lengths = pc.binary_length(arrow)
+    same = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(arrow)), lengths)
+    return pc.all(same).as_py() is not False and pc.any(pc.equal(lengths, 0)).as_py() is not True
 
 
 def _parse_column(
