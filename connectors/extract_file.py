@@ -18,15 +18,17 @@ quarantine can reject them with rule ``FIELD_COUNT``.
 
 Parsing uses ``pyarrow.csv`` with all-string columns, ``|`` as the delimiter, no quoting
 (the contract has none: a ``"`` is data), and an invalid-row handler that captures each
-bad row with its physical line number. The reader runs single-threaded because only the
-serial reader reports line numbers.
+bad row with its physical line number. The text is split in parallel blocks; only the
+serial reader numbers invalid rows, so a file with such rows is split again serially. A
+large file in the common shape (no CR anywhere) is split while it is being inflated.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -56,6 +58,8 @@ _CR_PLACEHOLDER = 0x1F
 _NON_SPACE = re.compile(rb"\S")
 #: pyarrow parses in blocks of this size; a single line must fit in one
 _BLOCK_SIZE = 1 << 24
+#: a file whose text is longer than this is split while it is inflated
+_STREAM_AFTER = 1 << 24
 #: how many line numbers a note lists before it says "and N more"
 _NOTE_LINES = 10
 
@@ -102,6 +106,11 @@ def read_extract(path: Path, spec: ExtractSpec, *, max_uncompressed_bytes: int) 
     Raises ``FileFormatError`` (naming the file) when the file is not gzip, is truncated or
     corrupt, inflates to more than ``max_uncompressed_bytes``, is not UTF-8, does not use
     ``|``, lacks a required column, is empty or has no data rows.
+
+    A large file in the common shape (LF line ends, every row with the header's field
+    count) is inflated while pyarrow splits it: the inflating runs in pyarrow's reading
+    thread, the splitting in its parsing threads. Anything else (a CR, a bad row, a small
+    file) is read whole first, as before.
     """
     path = Path(path)
     name = path.name
@@ -117,7 +126,16 @@ def read_extract(path: Path, spec: ExtractSpec, *, max_uncompressed_bytes: int) 
             )
         fh.seek(0)
         text = _TextBuffer(name, max_uncompressed_bytes, what="decompressed")
-        _inflate(fh, name, text.add)
+        chunks = _inflated(fh, name)
+        for chunk in chunks:
+            text.add(chunk)
+            if text.size >= _STREAM_AFTER and text.newline_seen:  # the header is whole
+                streamed = _parse_streaming(text, chunks, name, spec)
+                if streamed is not None:
+                    return streamed
+                break  # not streamable: the rest is read whole
+        for chunk in chunks:
+            text.add(chunk)
     return _parse(text.finish(), name, spec)
 
 
@@ -154,6 +172,7 @@ class _TextBuffer:
         self.what = what
         self.chunks: list[bytes] = []
         self.size = 0
+        self.newline_seen = False
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def add(self, chunk: bytes) -> None:
@@ -170,6 +189,7 @@ class _TextBuffer:
         start = self.size
         self.chunks.append(bytes(chunk))
         self.size += len(chunk)
+        self.newline_seen = self.newline_seen or b"\n" in chunk
         if chunk.isascii() and not self._decoder.getstate()[0]:
             return  # ASCII (nearly every chunk) is valid UTF-8: no decoding needed
         try:
@@ -177,16 +197,26 @@ class _TextBuffer:
         except UnicodeDecodeError as exc:
             self._not_utf8(start + exc.start, bytes(chunk[exc.start : exc.start + 1]))
 
-    def finish(self) -> bytes:
-        text = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
-        self.chunks = [text]
+    def joined(self) -> bytes:
+        """The text so far, in one piece (joined once, then kept joined)."""
+        if len(self.chunks) != 1:
+            self.chunks = [b"".join(self.chunks)]
+        return self.chunks[0] if self.chunks else b""
+
+    def check_end(self) -> None:
+        """The text does not end inside a multi-byte UTF-8 sequence."""
         try:
             self._decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            text = self.joined()
             tail = len(text) - 1
             while tail > 0 and (text[tail] & 0xC0) == 0x80:
                 tail -= 1
             self._not_utf8(tail, text[tail : tail + 1])
+
+    def finish(self) -> bytes:
+        self.check_end()
+        text = self.joined()
         self.chunks = []
         return text
 
@@ -201,9 +231,9 @@ class _TextBuffer:
         )
 
 
-def _inflate(fh: BinaryIO, name: str, sink: Callable[[bytes], None]) -> None:
-    """Stream-decompress a (possibly multi-member) gzip file into ``sink`` chunk by chunk
-    (with zlib-ng: the same format as zlib, inflated about twice as fast)."""
+def _inflated(fh: BinaryIO, name: str) -> Iterator[bytes]:
+    """Stream-decompress a (possibly multi-member) gzip file chunk by chunk (with zlib-ng:
+    the same format as zlib, inflated about twice as fast)."""
     inflater = zlib_ng.decompressobj(wbits=16 + zlib_ng.MAX_WBITS)
     data = fh.read(_READ_CHUNK)
     while True:
@@ -216,7 +246,7 @@ def _inflate(fh: BinaryIO, name: str, sink: Callable[[bytes], None]) -> None:
                 file=name,
             ) from None
         if out:
-            sink(out)
+            yield out
         data = inflater.unconsumed_tail
         if inflater.eof:
             rest = inflater.unused_data or fh.read(_READ_CHUNK)
@@ -252,8 +282,9 @@ def _has_non_zero(fh: BinaryIO) -> bool:
 # --------------------------------------------------------------------------- text to frame
 
 
-def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
-    notes: list[str] = []
+def _header(buf: bytes, name: str, spec: ExtractSpec, notes: list[str]) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Where the header line ends, and its columns, extra and missing columns (checked
+    against ``spec``). ``buf`` holds at least the header line and what follows it."""
     start = 0
     if buf.startswith(_BOM):
         start = len(_BOM)
@@ -271,12 +302,16 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
             file=name,
         )
     header, extra, missing = _check_header(header_text, name, spec)
-    expected_fields = len(header)
-
     if header_end < 0 or not _NON_SPACE.search(buf, header_end + 1):
         raise FileFormatError(
             "has a header but no data rows (the delivery is incomplete or empty)", file=name
         )
+    return header_end, header, extra, missing
+
+
+def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
+    notes: list[str] = []
+    _, header, extra, missing = _header(buf, name, spec, notes)
 
     has_cr = buf.find(b"\r") >= 0  # nearly never: then no line-end counting at all
     crlf = buf.count(b"\r\n") if has_cr else 0
@@ -309,7 +344,25 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
         raise FileFormatError(
             f"cannot be split into '|'-separated lines ({exc})", file=name
         ) from None
+    return _assemble(
+        table, invalid, name, spec, header, extra, missing, notes, stray_cr, lambda: buf
+    )
 
+
+def _assemble(
+    table: pa.Table,
+    invalid: list[tuple[int | None, str, int]],
+    name: str,
+    spec: ExtractSpec,
+    header: tuple[str, ...],
+    extra: tuple[str, ...],
+    missing: tuple[str, ...],
+    notes: list[str],
+    stray_cr: tuple[int, ...],
+    text: Callable[[], bytes | bytearray],
+) -> RawExtract:
+    """The :class:`RawExtract` of the split text (``text`` gives the whole text, which is
+    needed only when there may be blank lines)."""
     lines = _line_numbers(table.num_rows, invalid)
     frame = table.to_pandas()
     del table
@@ -318,7 +371,7 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
         frame[column] = pd.Series(None, index=frame.index, dtype="str")
     frame = frame[[LINE, *spec.column_names]]
 
-    frame = _drop_blank_lines(frame, buf, spec, notes)
+    frame = _drop_blank_lines(frame, text, spec, notes)
     bad_rows = _bad_rows(invalid, notes)
     if stray_cr:
         frame, bad_rows = _restore_carriage_returns(frame, bad_rows, stray_cr, spec)
@@ -337,12 +390,113 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
         encoding_notes=tuple(notes),
         stray_cr_lines=stray_cr,
         rows=len(frame) + len(bad_rows),
-        expected_fields=expected_fields,
+        expected_fields=len(header),
+    )
+
+
+class _NotStreamable(Exception):
+    """The text holds a CR: it is read whole (the CR handling needs all of it)."""
+
+
+class _StreamedText:
+    """The text as a file pyarrow reads from (in its reading thread): the chunks read so
+    far, then each further chunk as it is inflated, added to ``text`` (size cap, UTF-8)."""
+
+    def __init__(self, text: _TextBuffer, chunks: Iterator[bytes]) -> None:
+        self.text = text
+        self.chunks = chunks
+        self.pending: list[memoryview] = [memoryview(text.joined())]
+        self.error: BaseException | None = None
+        self.closed = False
+        self.lock = threading.Lock()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes | memoryview:
+        with self.lock:
+            return self._read(size)
+
+    def stop(self) -> None:
+        """No more reads (waits for one under way): the rest of ``chunks`` is the caller's."""
+        with self.lock:
+            self.closed = True
+
+    def _read(self, size: int) -> bytes | memoryview:
+        """``size`` bytes (fewer only at the end): pyarrow takes each read as a block, and
+        a line must not straddle more than two blocks."""
+        if self.closed:
+            return b""
+        try:
+            parts: list[memoryview] = []
+            wanted = size if size >= 0 else 1 << 62
+            while wanted > 0:
+                if not self.pending:
+                    chunk = next(self.chunks, None)
+                    if chunk is None:
+                        break
+                    self.text.add(chunk)
+                    if b"\r" in chunk:
+                        raise _NotStreamable
+                    self.pending.append(memoryview(chunk))
+                view = self.pending.pop()
+                if wanted < len(view):
+                    self.pending.append(view[wanted:])
+                    view = view[:wanted]
+                parts.append(view)
+                wanted -= len(view)
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _parse_streaming(
+    text: _TextBuffer, chunks: Iterator[bytes], name: str, spec: ExtractSpec
+) -> RawExtract | None:
+    """Split the text while it is being inflated; ``None`` when the file needs the whole
+    text path (a CR, a row with the wrong field count): ``text`` then holds every chunk
+    inflated so far and ``chunks`` the rest."""
+    head = text.joined()
+    if b"\r" in head or not _NON_SPACE.search(head, head.find(b"\n") + 1):
+        return None  # a CR, or nothing read yet after the header: the whole-text path
+    notes: list[str] = []
+    _, header, extra, missing = _header(head, name, spec, notes)
+    column_names = _unique_names(header)
+    wanted = [c for c in spec.column_names if c in header]
+    invalid: list[tuple[int | None, str, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    stream = _StreamedText(text, chunks)
+    try:
+        table = _read_table(stream, column_names, wanted, on_invalid, threads=True)
+    except Exception as exc:
+        stream.stop()
+        if isinstance(stream.error, _NotStreamable):
+            return None
+        if stream.error is not None:
+            raise stream.error from None  # the size cap, UTF-8, a corrupt gzip stream
+        if isinstance(exc, pa.ArrowInvalid):
+            return None  # the whole-text path gives the message
+        raise
+    if stream.error is not None:
+        raise stream.error
+    if invalid:
+        return None  # rows with the wrong field count: numbered by the serial reader
+    text.check_end()
+    return _assemble(
+        table, invalid, name, spec, header, extra, missing, notes, (), text.joined
     )
 
 
 def _read_table(
-    buf: bytes | bytearray,
+    buf: bytes | bytearray | _StreamedText,
     column_names: list[str],
     wanted: list[str],
     on_invalid: Callable[[pacsv.InvalidRow], str],
@@ -353,7 +507,7 @@ def _read_table(
     holds, so that ``to_pandas`` shares the buffers instead of converting every column
     (seconds for a city's extract)."""
     return pacsv.read_csv(
-        pa.py_buffer(buf),
+        buf if isinstance(buf, _StreamedText) else pa.py_buffer(buf),
         read_options=pacsv.ReadOptions(
             column_names=column_names, skip_rows=1, use_threads=threads, block_size=_BLOCK_SIZE
         ),
@@ -481,7 +635,8 @@ def _line_numbers(valid_rows: int, invalid: list[tuple[int | None, str, int]]) -
 
 
 def _drop_blank_lines(
-    frame: pd.DataFrame, buf: bytes | bytearray, spec: ExtractSpec, notes: list[str]
+    frame: pd.DataFrame, text_of: Callable[[], bytes | bytearray], spec: ExtractSpec,
+    notes: list[str],
 ) -> pd.DataFrame:
     """pyarrow reads an empty line as a row of nulls; drop those (a blank line is not a
     row) but keep real rows whose fields are all empty (they break the contract)."""
@@ -492,6 +647,7 @@ def _drop_blank_lines(
     all_null = frame[columns].isna().all(axis=1).to_numpy()
     if not all_null.any():
         return frame
+    buf = text_of()
     text = np.frombuffer(buf, dtype=np.uint8)
     newlines = np.flatnonzero(text == 0x0A)
     starts = np.concatenate(([0], newlines + 1))

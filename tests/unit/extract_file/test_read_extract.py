@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import connectors.extract_file as extract_file
 from connectors.extract_file import read_extract, read_plain_csv
 from domain.extracts import DUKCAPIL, LINE, VERIFIKASI
 from sigap.errors import FileFormatError
@@ -21,6 +22,17 @@ ROW = (
 ROW2 = ROW.replace("0123|", "0124|", 1).replace("SITI AMINAH", "Dewi Lestari")
 CAP = 1_000_000
 NAME = "DUKCAPIL_3275_202610.csv.gz"
+
+
+@pytest.fixture(autouse=True, params=["whole", "streamed"])
+def reading(request, monkeypatch):
+    """Every test twice: a large file is split while it is inflated (``streamed``), which
+    these small files reach with a tiny threshold and 7-byte chunks that cut lines apart;
+    a file the streamed path cannot take falls back to the whole-text path."""
+    if request.param == "streamed":
+        monkeypatch.setattr(extract_file, "_STREAM_AFTER", 1)
+        monkeypatch.setattr(extract_file, "_INFLATE_CHUNK", 7)
+    return request.param
 
 
 def _write(tmp_path: Path, data: bytes | str, *, compress: bool = True, name: str = NAME) -> Path:
@@ -246,3 +258,32 @@ def test_plain_csv_faults(tmp_path):
     big = _write(tmp_path, header + "\n" + "x" * 5000, compress=False, name="big.csv")
     with pytest.raises(FileFormatError, match="its size exceeds the cap of 1,000 bytes"):
         read_plain_csv(big, VERIFIKASI, max_uncompressed_bytes=1000)
+
+
+def test_a_clean_file_is_split_while_it_is_inflated(tmp_path, monkeypatch, reading):
+    rows = [ROW.replace("0123|", f"{i:04d}|", 1) for i in range(300)]
+    whole_text_reads = []
+    parse = extract_file._parse
+    monkeypatch.setattr(
+        extract_file, "_parse", lambda *a, **k: whole_text_reads.append(1) or parse(*a, **k)
+    )
+    raw = _read(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    assert len(whole_text_reads) == (0 if reading == "streamed" else 1)
+    assert raw.frame[LINE].tolist() == list(range(2, 302))
+    assert raw.frame["NIK"].tolist() == [r.split("|", 1)[0] for r in rows]
+    assert raw.rows == 300 and len(raw.bad_rows) == 0 and raw.encoding_notes == ()
+
+
+@pytest.mark.parametrize("where", [5, 150, 299])
+def test_a_bad_row_anywhere_is_numbered_whichever_way_the_file_is_split(tmp_path, reading, where):
+    rows = [ROW.replace("0123|", f"{i:04d}|", 1) for i in range(300)]
+    rows[where] = rows[where] + "|EXTRA"
+    raw = _read(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    assert raw.bad_rows[LINE].tolist() == [where + 2]
+    assert len(raw.frame) == 299 and where + 2 not in set(raw.frame[LINE])
+
+
+def test_a_bad_byte_late_in_the_file_names_its_line(tmp_path, reading):
+    rows = [ROW.replace("0123|", f"{i:04d}|", 1) for i in range(300)]
+    data = (HEADER + "\n" + "\n".join(rows) + "\n").encode() + b"\xff\n"
+    assert "invalid byte 0xff at line 302" in _fault(tmp_path, data)
