@@ -326,11 +326,7 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
 
     column_names = _unique_names(header)
     wanted = [c for c in spec.column_names if c in header]
-    invalid: list[tuple[int | None, str, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append((row.number, row.text, row.actual_columns))
-        return "skip"
+    invalid, on_invalid = _invalid_rows()
 
     try:
         # in parallel blocks first; pyarrow numbers an invalid row only when it reads
@@ -467,11 +463,7 @@ def _parse_streaming(
     _, header, extra, missing = _header(head, name, spec, notes)
     column_names = _unique_names(header)
     wanted = [c for c in spec.column_names if c in header]
-    invalid: list[tuple[int | None, str, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append((row.number, row.text, row.actual_columns))
-        return "skip"
+    invalid, on_invalid = _invalid_rows()
 
     stream = _StreamedText(text, chunks)
     try:
@@ -493,6 +485,18 @@ def _parse_streaming(
     return _assemble(
         table, invalid, name, spec, header, extra, missing, notes, (), text.joined
     )
+
+
+def _invalid_rows() -> tuple[list[tuple[int | None, str, int]], Callable[[pacsv.InvalidRow], str]]:
+    """A list of invalid rows (line number, text, field count) and the pyarrow handler
+    that fills it and skips the row."""
+    invalid: list[tuple[int | None, str, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    return invalid, on_invalid
 
 
 def _read_table(
