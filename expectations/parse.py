@@ -206,21 +206,61 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
 
 
 def _strip(values: pd.Series) -> pd.Series:
-    """Strip surrounding white space; a value left empty is null."""
+    """Strip surrounding white space; a value left empty is null.
+
+    A column with nothing to strip (nearly always) is returned as delivered, without a
+    copy (a city's text is ~300 MB): the first and last byte of every value are looked
+    at straight from the Arrow buffers (:func:`_edges_are_plain`). Otherwise the column
+    is trimmed once with Arrow and, if that changed nothing, still kept as delivered."""
     text = values.astype("str")
     arrow = getattr(text.array, "_pa_array", None)
-    if arrow is not None and _nothing_to_strip(arrow):
-        return text  # nearly always: no copy of the column (a city's text is ~300 MB)
-    text = text.str.strip()
-    return text.where(text != "")
-
-
-def _nothing_to_strip(arrow: pa.ChunkedArray) -> bool:
-    """No value has surrounding white space and none is empty (the reader makes an empty
-    field null, so only white space could leave one)."""
+    if arrow is None:  # not Arrow-backed: the plain path
+        text = text.str.strip()
+        return text.where(text != "")
+    if _edges_are_plain(arrow):
+        return text
     lengths = pc.binary_length(arrow)
-    same = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(arrow)), lengths)
-    return pc.all(same).as_py() is not False and pc.any(pc.equal(lengths, 0)).as_py() is not True
+    trimmed = pc.utf8_trim_whitespace(arrow)
+    trimmed_lengths = pc.binary_length(trimmed)
+    if pc.all(pc.equal(trimmed_lengths, lengths)).as_py() is not False and (
+        pc.any(pc.equal(lengths, 0)).as_py() is not True
+    ):
+        return text
+    emptied = pc.equal(trimmed_lengths, 0)
+    stripped = pc.if_else(emptied, pa.scalar(None, trimmed.type), trimmed)
+    return pd.Series(pd.array(stripped, dtype=text.dtype), index=text.index, name=text.name)
+
+
+#: bytes that can begin or end a value with nothing to strip: printable ASCII but space
+_PLAIN_EDGE = np.zeros(256, dtype=bool)
+_PLAIN_EDGE[0x21:0x7F] = True
+
+
+def _edges_are_plain(arrow: pa.ChunkedArray) -> bool:
+    """Every value is non-empty and its first and last bytes are printable ASCII other
+    than a space (so it has nothing to strip). False means "look closer": a value is
+    empty, or an edge byte is something else, or the array is not a string array."""
+    for chunk in arrow.chunks:
+        if chunk.type == pa.string():
+            width = np.int32
+        elif chunk.type == pa.large_string():
+            width = np.int64
+        else:
+            return False
+        if len(chunk) == chunk.null_count:
+            continue
+        _, offsets, data = chunk.buffers()
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = bounds[:-1], bounds[1:]
+        if chunk.null_count:
+            valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+            starts, ends = starts[valid], ends[valid]
+        if (ends <= starts).any():
+            return False
+        text = np.frombuffer(data, dtype=np.uint8)
+        if not (_PLAIN_EDGE[text[starts]].all() and _PLAIN_EDGE[text[ends - 1]].all()):
+            return False
+    return True
 
 
 def _parse_column(

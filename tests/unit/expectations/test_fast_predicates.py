@@ -80,3 +80,27 @@ def test_whole_numbers_agree_with_the_regex_and_pandas(values):
     expected_shaped = p.matches(text, p.INT_PATTERN).to_numpy(dtype=bool)
     assert shaped.tolist() == expected_shaped.tolist()
     assert parsed.tolist() == text.where(expected_shaped).astype("Int64").tolist()
+
+
+edge_texts = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(["ANI", "B", "3275", " ANI", "ANI ", "\u00a0ANI", "ANI\u3000", "É", "Ü B"]),
+    st.text(min_size=0, max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(edge_texts, max_size=30), st.integers(0, 5), st.booleans())
+def test_strip_agrees_with_python_on_sliced_and_chunked_arrow_text(values, cut, large):
+    """The edge-byte fast check reads the Arrow buffers directly: offsets of a sliced
+    chunk, several chunks, nulls and both string widths must not fool it."""
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    whole = pa.array(["pad"] * cut + values, type=kind).slice(cut)
+    half = len(values) // 2
+    arrow = pa.chunked_array([whole.slice(0, half), whole.slice(half)], type=kind)
+    series = pd.Series(pd.arrays.ArrowStringArray(arrow) if not large else arrow.to_pandas(types_mapper=pd.ArrowDtype))
+    series = series.astype("str")
+    assert _plain(_strip(series)) == _python_strip(pd.Series(values, dtype=object))
