@@ -23,7 +23,7 @@ from domain.periods import parse_period, period_for_schedule
 from sigap.errors import ValidationFailed
 from sigap.settings import load_settings, rule_parameters
 from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
-from tasks.progress import StageProgress
+from tasks.progress import StageProgress, frozen_heap
 
 
 def resolve_period(period: str | None) -> str:
@@ -66,98 +66,110 @@ def monthly_reconciliation(
     partitioned.check_partition_api(settings.scale)  # before any download, not after
     params = rule_parameters(settings)
     accepted = sorted({Source(s).value for s in (accept_flagged or [])})
-    progress = StageProgress(period, ["download", "validate", "reconcile", "changes", "publish", "report"])
+    progress = StageProgress(
+        period, ["download", "validate", "reconcile", "changes", "publish", "report"]
+    )
 
-    try:
-        # 1. ingest ---------------------------------------------------------------------
-        with progress.stage("download"):
-            fetch_futures = {s: ingest.fetch_extract.submit(settings, s, period) for s in Source}
-            results_future = ingest.fetch_verification_results.submit(settings, period)
-            fetched = {s: f.result() for s, f in fetch_futures.items()}
-            verification_file = results_future.result()
+    # the run's garbage collections skip the objects the process already had
+    with frozen_heap():
+        try:
+            # 1. ingest ---------------------------------------------------------------------
+            with progress.stage("download"):
+                fetch_futures = {
+                    s: ingest.fetch_extract.submit(settings, s, period) for s in Source
+                }
+                results_future = ingest.fetch_verification_results.submit(settings, period)
+                fetched = {s: f.result() for s, f in fetch_futures.items()}
+                verification_file = results_future.result()
 
-        # 2. validate ------------------------------------------------------------------
-        with progress.stage("validate"):
-            previous = registry.read_previous_state(settings, period)
-            validations = {}
-            for source in Source:
-                validations[source] = validate.validate_with_cache(
+            # 2. validate ------------------------------------------------------------------
+            with progress.stage("validate"):
+                previous = registry.read_previous_state(settings, period)
+                validations = {}
+                for source in Source:
+                    validations[source] = validate.validate_with_cache(
+                        settings,
+                        source,
+                        period,
+                        fetched[source],
+                        previous.previous_rows.get(str(source)),
+                        str(source) in accepted,
+                        force,
+                    )
+                failed = [v for v in validations.values() if not v.usable]
+                if failed:
+                    report.publish_validation_failure(settings, period, list(validations.values()))
+                    raise ValidationFailed(
+                        "; ".join(f"{v.source}: {v.failure_message}" for v in failed)
+                        + f" -- nothing was published for {period}"
+                    )
+
+            # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
+            with (
+                partitioned.partition_run(settings.scale) as partitions,
+                ThreadPoolExecutor(1, thread_name_prefix="baseline-reader") as reader,
+            ):
+                # the previous period's baseline (Parquet) is read while reconciliation runs:
+                # Arrow's reader releases the GIL, and stage 4 needs it first
+                baseline_future = reader.submit(
+                    reconcile.load_frames, settings, previous.previous_period,
+                    previous.previous_digests, columns=COMPARED_COLUMNS,
+                )  # fmt: skip
+                # 3. reconcile -------------------------------------------------------------
+                with progress.stage("reconcile"):
+                    digests = {str(s): v.sha256 for s, v in validations.items()}
+                    frames = reconcile.load_frames(settings, period, digests)
+                    all_cases = registry.read_cases(settings)
+                    verification = publish.read_verification(
+                        settings, period, verification_file, all_cases
+                    )
+                    result = partitions.reconcile(
+                        period, frames, params, previous.terminated_kpjs, verification.verified
+                    )
+
+                # 4. changes and cases -----------------------------------------------------
+                with progress.stage("changes"):
+                    baseline = baseline_future.result()
+                    changes = partitions.detect_changes(
+                        period, baseline, frames, result.entries, params
+                    )
+                    open_cases = publish.still_open(all_cases, verification)
+                    plan = reconcile.plan_period_cases(
+                        period, open_cases, result.entries, changes, params, all_cases
+                    )
+
+            # 5. publish (database + outbox, atomically) and 6. report -----------------------
+            with progress.stage("publish"):
+                if verification_file is not None:
+                    digests["verifikasi"] = verification_file.sha256
+                summary = publish.publish_period(
                     settings,
-                    source,
                     period,
-                    fetched[source],
-                    previous.previous_rows.get(str(source)),
-                    str(source) in accepted,
+                    result,
+                    changes,
+                    plan,
+                    verification,
+                    list(validations.values()),
+                    digests,
+                    accepted,
                     force,
                 )
-            failed = [v for v in validations.values() if not v.usable]
-            if failed:
-                report.publish_validation_failure(settings, period, list(validations.values()))
-                raise ValidationFailed(
-                    "; ".join(f"{v.source}: {v.failure_message}" for v in failed)
-                    + f" -- nothing was published for {period}"
-                )
-
-        # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
-        with (
-            partitioned.partition_run(settings.scale) as partitions,
-            ThreadPoolExecutor(1, thread_name_prefix="baseline-reader") as reader,
-        ):
-            # the previous period's baseline (Parquet) is read while reconciliation runs:
-            # Arrow's reader releases the GIL, and stage 4 needs it first
-            baseline_future = reader.submit(
-                reconcile.load_frames, settings, previous.previous_period,
-                previous.previous_digests, columns=COMPARED_COLUMNS,
-            )  # fmt: skip
-            # 3. reconcile -------------------------------------------------------------
-            with progress.stage("reconcile"):
-                digests = {str(s): v.sha256 for s, v in validations.items()}
-                frames = reconcile.load_frames(settings, period, digests)
-                all_cases = registry.read_cases(settings)
-                verification = publish.read_verification(settings, period, verification_file, all_cases)
-                result = partitions.reconcile(
-                    period, frames, params, previous.terminated_kpjs, verification.verified
-                )
-
-            # 4. changes and cases -----------------------------------------------------
-            with progress.stage("changes"):
-                baseline = baseline_future.result()
-                changes = partitions.detect_changes(period, baseline, frames, result.entries, params)
-                open_cases = publish.still_open(all_cases, verification)
-                plan = reconcile.plan_period_cases(period, open_cases, result.entries, changes, params, all_cases)
-
-        # 5. publish (database + outbox, atomically) and 6. report -----------------------
-        with progress.stage("publish"):
-            if verification_file is not None:
-                digests["verifikasi"] = verification_file.sha256
-            summary = publish.publish_period(
-                settings,
-                period,
-                result,
-                changes,
-                plan,
-                verification,
-                list(validations.values()),
-                digests,
-                accepted,
-                force,
-            )
-        with progress.stage("report"):
+            with progress.stage("report"):
+                summary.timings = list(progress.timings)
+                report.publish_run_artifacts(summary)
             summary.timings = list(progress.timings)
-            report.publish_run_artifacts(summary)
-        summary.timings = list(progress.timings)
 
-        # re-verification: its own flow run ---------------------------------------------
-        if summary.status == "PUBLISHED" and summary.needs_reverification:
-            if settings.mode == "server":
-                # the re-verification deployment's trigger starts reverify-YYYY-MM from this
-                publish.announce_population_change(summary)
-            else:
-                from flows.reverification import reverification
+            # re-verification: its own flow run ---------------------------------------------
+            if summary.status == "PUBLISHED" and summary.needs_reverification:
+                if settings.mode == "server":
+                    # the re-verification deployment's trigger starts reverify-YYYY-MM from this
+                    publish.announce_population_change(summary)
+                else:
+                    from flows.reverification import reverification
 
-                reverification(period=period, config=config)
-    finally:
-        validate.forget_accepted()  # the run's frames are not kept in memory after it
+                    reverification(period=period, config=config)
+        finally:
+            validate.forget_accepted()  # the run's frames are not kept in memory after it
     logger.info(summary.headline())
     return summary
 

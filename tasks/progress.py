@@ -8,6 +8,7 @@ import ctypes
 import gc
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -51,6 +52,29 @@ def release_memory(*, collect: bool = False) -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
         pass
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Leave the objects alive now (imported modules, Prefect's and Great Expectations'
+    machinery: some 360,000 of them) out of Python's cyclic garbage collections for the
+    duration of the block, then hand them back (``gc.freeze``/``gc.unfreeze``).
+
+    A run's full collections (:func:`release_memory` with ``collect``, and the ones
+    Python starts itself) then walk only what the run creates: 0.23 s -> 0.01 s per
+    collection at city scale. Garbage is collected first, so nothing unreachable is
+    frozen; objects frozen here that the run frees are still freed by reference
+    counting, and after the block every object is collectable again (a long-lived worker
+    does not keep what one run froze). Nested use leaves the outer freeze alone."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _PeakSampler:
