@@ -128,6 +128,7 @@ registry_entry = Table(
     Column(
         "release_id",
         Integer,
+        # on PostgreSQL enforced by statement-level triggers instead (migration 0003)
         ForeignKey("registry_release.release_id", name="fk_registry_entry_release"),
         nullable=False,
     ),

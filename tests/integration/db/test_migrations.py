@@ -19,15 +19,32 @@ TABLES = {"registry_release", "registry_entry", "population_change", "reverifica
 def test_upgrade_empty_database_to_head(db_url):
     assert db.current_revision(db_url) is None
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0002"
+    assert db.current_revision(db_url) == "0003"
     engine = db.make_engine(db_url)
     try:
         names = set(sa.inspect(engine).get_table_names())
         assert TABLES <= names
-        # the head schema is exactly the models of registry_db (no drift)
+        # the head schema is exactly the models of registry_db (no drift), except that on
+        # PostgreSQL the entry -> release foreign key is enforced by statement-level
+        # triggers (migration 0003), which the models cannot declare
         with engine.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        assert diffs == []
+        if engine.dialect.name == "postgresql":
+            assert [(d[0], d[1].name) for d in diffs] == [("add_fk", "fk_registry_entry_release")]
+            with engine.connect() as conn:
+                triggers = set(
+                    conn.exec_driver_sql(
+                        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                    ).scalars()
+                )
+            assert {
+                "registry_entry_release_insert",
+                "registry_entry_release_update",
+                "registry_release_entries_delete",
+                "registry_release_entries_update",
+            } <= triggers
+        else:
+            assert diffs == []
     finally:
         engine.dispose()
 
@@ -35,7 +52,7 @@ def test_upgrade_empty_database_to_head(db_url):
 def test_upgrade_is_idempotent(db_url):
     db.upgrade(db_url)
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0002"
+    assert db.current_revision(db_url) == "0003"
 
 
 def test_contract_columns_exist(engine):
@@ -183,7 +200,7 @@ def test_upgrade_from_0001_keeps_data(db_url, make_request, digests_for):
         engine.dispose()
 
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0002"
+    assert db.current_revision(db_url) == "0003"
     engine = db.make_engine(db_url)
     try:
         old = db.latest_release(engine, "2026-09")
@@ -222,23 +239,82 @@ def test_sqlite_connection_settings(tmp_path):
         engine.dispose()
 
 
-def test_sqlite_foreign_keys_are_enforced(tmp_path):
-    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    try:
-        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(
-                db.registry_entry.insert().values(
-                    release_id=999,
-                    decision="KEEP",
-                    reasons="",
-                    monthly_contribution_idr=0,
-                    jkm_claim_alert=False,
-                )
-            )
-    finally:
-        engine.dispose()
+def _entry(release_id: int, nik: str = "3275014101900001") -> dict:
+    return {
+        "release_id": release_id,
+        "nik": nik,
+        "decision": "KEEP",
+        "reasons": "",
+        "monthly_contribution_idr": 0,
+        "jkm_claim_alert": False,
+    }
+
+
+def _release(conn, period: str = "2026-09") -> int:
+    return conn.execute(
+        db.registry_release.insert().values(
+            period=period, version=1, status="PUBLISHED", published_at=sa.func.now(),
+            rules_version="r", input_digests="{}", counts="{}", monthly_cost_idr=0, quota=1,
+        )  # fmt: skip
+    ).inserted_primary_key[0]
+
+
+def _refused(exc: pytest.ExceptionInfo) -> None:
+    """A foreign-key refusal (SQLite's message, or PostgreSQL's SQLSTATE 23503)."""
+    orig = exc.value.orig
+    if getattr(orig, "sqlstate", None) is not None:
+        assert orig.sqlstate == "23503"
+        assert "fk_registry_entry_release" in str(orig)
+    else:
+        assert "FOREIGN KEY" in str(orig)
+
+
+def test_entries_must_refer_to_an_existing_release(engine):
+    """On SQLite the declared foreign key; on PostgreSQL the statement-level triggers of
+    migration 0003 (one check per statement, not per row): the same refusals."""
+    with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+        conn.execute(db.registry_entry.insert().values(**_entry(999)))
+    _refused(exc)
+    # many rows in one statement, one of them wrong: the whole statement is refused
+    with engine.begin() as conn:
+        good = _release(conn)
+    with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+        conn.execute(
+            db.registry_entry.insert(),
+            [_entry(good, f"32750141019{i:05d}") for i in range(1, 50)] + [_entry(good + 1)],
+        )
+    _refused(exc)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.registry_entry)).scalar() == 0
+    # moving an entry to a release that does not exist
+    with engine.begin() as conn:
+        conn.execute(db.registry_entry.insert().values(**_entry(good)))
+    with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+        conn.execute(db.registry_entry.update().values(release_id=good + 7))
+    _refused(exc)
+
+
+def test_a_release_with_entries_cannot_be_deleted_or_renumbered(engine):
+    with engine.begin() as conn:
+        kept = _release(conn, "2026-09")
+        empty = _release(conn, "2026-10")
+        conn.execute(db.registry_entry.insert().values(**_entry(kept)))
+    with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+        conn.execute(db.registry_release.delete().where(db.registry_release.c.release_id == kept))
+    _refused(exc)
+    with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+        conn.execute(
+            db.registry_release.update()
+            .where(db.registry_release.c.release_id == kept)
+            .values(release_id=kept + 100)
+        )
+    _refused(exc)
+    # what publishing does to a release (its status) and a release nobody refers to: fine
+    with engine.begin() as conn:
+        conn.execute(db.registry_release.update().values(status="SUPERSEDED"))
+        conn.execute(db.registry_release.delete().where(db.registry_release.c.release_id == empty))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.registry_release)).scalar() == 1
 
 
 def test_sqlite_ddl_is_transactional(tmp_path):
@@ -252,3 +328,25 @@ def test_sqlite_ddl_is_transactional(tmp_path):
         assert "scratch" not in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
+    """Downgrading 0003 puts the declared foreign key back (PostgreSQL) and the 0002
+    schema matches what it was; the refusals stay the same on the way down and up."""
+    from alembic import command
+
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(db._alembic_config(conn), "0002")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+            assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+        with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
+            conn.execute(db.registry_entry.insert().values(**_entry(999)))
+        _refused(exc)
+    finally:
+        engine.dispose()
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == "0003"
