@@ -31,7 +31,9 @@ def normalise_nik(nik: pd.Series) -> pd.Series:
     return nik.astype("string").str.strip()
 
 
-def _parts(nik: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _parts(
+    nik: pd.Series,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(keys, shaped, dd, mm, yy, serial)`` as integer arrays, computed arithmetically
     from :func:`nik_keys` (no per-row text slicing: this runs on millions of rows)."""
     keys = nik_keys(nik)
@@ -47,16 +49,27 @@ def _parts(nik: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 def nik_problems(nik: pd.Series) -> pd.Series:
     """The first structural rule each NIK breaks (``NIK_FORMAT``, ``NIK_REGION``,
     ``NIK_DATE``, ``NIK_SERIAL``), or null when it is well formed."""
-    keys, shaped, dd, mm, yy, serial = _parts(nik)
-    date_ok = _date_ok(dd, mm, yy)
-    region_ok = _region_ok(keys, shaped)
-    serial_ok = serial != 0
-    out = np.full(len(keys), None, dtype=object)
-    out[~serial_ok] = NIK_SERIAL
-    out[~date_ok] = NIK_DATE
-    out[~region_ok] = NIK_REGION
-    out[~shaped] = NIK_FORMAT
+    out = np.full(len(nik), None, dtype=object)
+    for rule, mask in nik_problem_masks(nik).items():
+        out[mask] = rule
     return pd.Series(out, index=nik.index, dtype="string")
+
+
+def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
+    """Per rule, where it is the *first* rule the NIK breaks (the masks are disjoint;
+    a well-formed NIK is in none): :func:`nik_problems` as boolean arrays, without
+    building millions of rule names."""
+    keys, shaped, dd, mm, yy, serial = _parts(nik)
+    region_ok = _region_ok(keys, shaped)
+    date_ok = _date_ok(dd, mm, yy)
+    wrong_region = shaped & ~region_ok
+    wrong_date = shaped & region_ok & ~date_ok
+    return {
+        NIK_FORMAT: ~shaped,
+        NIK_REGION: wrong_region,
+        NIK_DATE: wrong_date,
+        NIK_SERIAL: shaped & region_ok & date_ok & (serial == 0),
+    }
 
 
 def _date_ok(dd: np.ndarray, mm: np.ndarray, yy: np.ndarray) -> np.ndarray:
@@ -77,7 +90,9 @@ def _region_ok(keys: np.ndarray, shaped: np.ndarray) -> np.ndarray:
 @cache
 def _kecamatan_numbers() -> np.ndarray:
     """The reference kecamatan codes as the integers a NIK's first six digits form."""
-    return np.array(sorted(int(code) for code in kecamatan_codes() if code.isdigit()), dtype=np.int64)
+    return np.array(
+        sorted(int(code) for code in kecamatan_codes() if code.isdigit()), dtype=np.int64
+    )
 
 
 def nik_valid_mask(nik: pd.Series) -> np.ndarray:
@@ -100,27 +115,61 @@ def nik_sex(nik: pd.Series) -> pd.Series:
 
 def nik_birth_date(nik: pd.Series, registry_birth_date: pd.Series) -> pd.Series:
     """The birth date embedded in the NIK, with the century taken from the civil-registry
-    birth date (the two-digit year is ambiguous). NaT where it is not a real date."""
+    birth date (the two-digit year is ambiguous; 2000 where it is missing). NaT where it
+    is not a real date (in that century: 29 February 1900 is not).
+
+    Vectorised calendar arithmetic on ``datetime64`` (no per-row parsing)."""
     _, shaped, dd, mm, yy, _ = _parts(nik)
-    day = np.where(dd > 40, dd - 40, dd)
-    reg = pd.to_datetime(registry_birth_date)
-    century = (reg.dt.year // 100 * 100).fillna(2000).to_numpy(dtype=np.int32)
-    frame = pd.DataFrame({"year": century + yy, "month": mm, "day": day}, index=nik.index)
-    out = pd.to_datetime(frame, errors="coerce")
-    return out.where(shaped)
+    days = _embedded_days(shaped, dd, mm, yy, _registry_years(registry_birth_date))
+    out = days.astype("datetime64[ns]")
+    return pd.Series(out, index=nik.index, dtype="datetime64[ns]")
 
 
-def nik_agrees_with_registry(
-    nik: pd.Series, birth_date: pd.Series, sex: pd.Series
-) -> pd.Series:
+def _registry_years(birth_date: pd.Series) -> np.ndarray:
+    """The calendar year of each registry birth date, -1 where missing."""
+    years = pd.DatetimeIndex(pd.to_datetime(birth_date)).year
+    return np.asarray(years.fillna(-1), dtype=np.int64)
+
+
+def _embedded_days(
+    shaped: np.ndarray, dd: np.ndarray, mm: np.ndarray, yy: np.ndarray, registry_year: np.ndarray
+) -> np.ndarray:
+    """``datetime64[D]`` of the NIK's DDMMYY (women: day + 40) in the registry year's
+    century (2000 where the registry year is -1); NaT where not a real date. Day
+    numbers by the proleptic Gregorian "days from civil" formula (integer arithmetic)."""
+    day = np.where(dd > 40, dd - 40, dd).astype(np.int64)
+    month = mm.astype(np.int64)
+    century = np.where(registry_year >= 0, registry_year // 100 * 100, 2000)
+    year = century + yy.astype(np.int64)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] - ((month == 2) & ~leap)
+    real = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    real &= ~((dd > 31) & (dd < 41))
+    # days from civil (H. Hinnant): March-based years, 400-year eras
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146_097 + doe - 719_468
+    out = days.astype("datetime64[D]")
+    out[~real] = np.datetime64("NaT")
+    return out
+
+
+def nik_agrees_with_registry(nik: pd.Series, birth_date: pd.Series, sex: pd.Series) -> pd.Series:
     """True where the NIK's embedded date (and sex) agree with the civil registry.
 
     Disagreement is a warning, never a rejection: registry corrections keep the NIK.
     """
-    embedded = nik_birth_date(nik, birth_date)
-    same_date = embedded.eq(pd.to_datetime(birth_date)).fillna(False)
-    same_sex = nik_sex(nik).eq(pd.Series(sex, index=nik.index).astype("Int8")).fillna(False)
-    return (same_date & same_sex).astype(bool)
+    _, shaped, dd, mm, yy, _ = _parts(nik)
+    registry = pd.to_datetime(birth_date).to_numpy()
+    embedded = _embedded_days(shaped, dd, mm, yy, _registry_years(birth_date))
+    same_date = ~np.isnat(registry) & (embedded.astype(registry.dtype) == registry)
+    sexes = pd.Series(sex, index=nik.index).astype("Int8")
+    registry_sex = sexes.to_numpy(dtype=np.int16, na_value=-1)
+    same_sex = shaped & (np.where(dd > 40, 2, 1) == registry_sex)
+    return pd.Series(same_date & same_sex, index=nik.index)
 
 
 def nik_keys(nik: pd.Series) -> np.ndarray:

@@ -347,7 +347,7 @@ def _parse_column(
 
 
 def _nik_checks(name: str, text: pd.Series, severity: Severity) -> Iterator[RowCheck]:
-    problems = p.nik_problems(text)
+    problems = p.nik_problem_masks(text)
     messages = {
         p.NIK_FORMAT: f"{name} must be exactly 16 digits",
         p.NIK_REGION: f"{name}: the first six digits are not a kecamatan code (Kepmendagri 2025)",
@@ -355,9 +355,7 @@ def _nik_checks(name: str, text: pd.Series, severity: Severity) -> Iterator[RowC
         p.NIK_SERIAL: f"{name}: the serial (last four digits) must not be 0000",
     }
     for rule in p.NIK_RULES:
-        yield RowCheck(
-            name, rule, severity, messages[rule], (problems == rule).fillna(False).to_numpy(bool)
-        )
+        yield RowCheck(name, rule, severity, messages[rule], problems[rule])
 
 
 def _int_column(

@@ -74,6 +74,12 @@ def nik_problems(nik: pd.Series) -> pd.Series:
     return identity.nik_problems(_text(nik)).where(nik.notna())
 
 
+def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
+    """:func:`nik_problems` as one boolean array per rule (False where absent)."""
+    present = nik.notna().to_numpy(dtype=bool)
+    return {rule: mask & present for rule, mask in identity.nik_problem_masks(_text(nik)).items()}
+
+
 def valid_nik(nik: pd.Series) -> pd.Series:
     """True where the NIK is well formed: 16 digits, an existing kecamatan, a real date
     (women: day + 40) and a serial other than 0000."""
@@ -158,14 +164,14 @@ def nik_agrees_with_birth(
         well_formed = valid_nik(nik).to_numpy(dtype=bool)
     sex = pd.Series(sex, index=nik.index)
     judged = well_formed & birth_date.notna().to_numpy() & _bool(sex.isin((1, 2)))
-    out = np.ones(len(nik), dtype=bool)
-    if judged.any():
-        idx = np.flatnonzero(judged)
-        agree = identity.nik_agrees_with_registry(
-            nik.iloc[idx], birth_date.iloc[idx], sex.iloc[idx].astype("int64")
-        ).to_numpy(dtype=bool)
-        out[idx] = agree
-    return pd.Series(out, index=nik.index)
+    if not judged.any():
+        return pd.Series(np.ones(len(nik), dtype=bool), index=nik.index)
+    # on the whole columns (no row selection of the text: nearly every row is judged);
+    # rows not judged are True whatever the comparison says
+    agree = identity.nik_agrees_with_registry(
+        nik, birth_date, sex.where(_bool(sex.isin((1, 2))))
+    ).to_numpy(dtype=bool)
+    return pd.Series(~judged | agree, index=nik.index)
 
 
 def nik_baru_given_when_corrected(hasil: pd.Series, nik_baru_delivered: pd.Series) -> pd.Series:
@@ -180,7 +186,8 @@ def unique_where_present(values: pd.Series) -> pd.Series:
     a repeated value is False.
 
     Keys of 16 ASCII digits (NIK, KK: nearly every row) are compared as ``int64`` by
-    sorting, several times faster than hashing millions of strings; the other values
+    sorting (the repeated values, usually few, are then looked up per row by binary
+    search), several times faster than hashing millions of strings; the other values
     (which can never equal a 16-digit one) are hashed as text."""
     present = values.notna().to_numpy()
     if not isinstance(values.dtype, pd.StringDtype) and values.dtype != object:
@@ -190,16 +197,15 @@ def unique_where_present(values: pd.Series) -> pd.Series:
     shaped = keys >= 0
     dup = np.zeros(len(values), dtype=bool)
     if shaped.any():
+        # sort the keys (no argsort), find the few repeated values, then mark each row
+        # holding one by binary search in that short list
         k = keys[shaped]
-        order = np.argsort(k, kind="stable")
-        ordered = k[order]
-        same = ordered[1:] == ordered[:-1]
-        repeated = np.zeros(len(k), dtype=bool)
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        flags = np.empty(len(k), dtype=bool)
-        flags[order] = repeated
-        dup[shaped] = flags
+        ordered = np.sort(k)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if len(repeated):
+            repeated = np.unique(repeated)
+            pos = np.minimum(np.searchsorted(repeated, k), len(repeated) - 1)
+            dup[shaped] = repeated[pos] == k
     rest = ~shaped & present
     if rest.any():
         dup[rest] = values[rest].duplicated(keep=False).to_numpy(dtype=bool)

@@ -75,3 +75,55 @@ def test_nik_keys_order_as_the_text(values):
     keys = nik_keys(text)
     assert keys.tolist() == values
     assert sorted(text) == [str(k) for k in sorted(keys)]
+
+
+def _oracle_birth_date(nik: pd.Series, registry: pd.Series) -> pd.Series:
+    """The plain definition: slice DDMMYY out of the text, let pandas build the date."""
+    text = nik.astype("str")
+    shaped = text.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
+    safe = text.where(shaped, "0000000101000000")
+    dd = safe.str[6:8].astype(int)
+    mm = safe.str[8:10].astype(int)
+    yy = safe.str[10:12].astype(int)
+    day = dd.where(dd <= 40, dd - 40)
+    century = (pd.to_datetime(registry).dt.year // 100 * 100).fillna(2000).astype(int)
+    frame = pd.DataFrame({"year": century + yy, "month": mm, "day": day})
+    out = pd.to_datetime(frame, errors="coerce")
+    out = out.where(~((dd > 31) & (dd < 41)))
+    return out.where(shaped)
+
+
+_digits = st.text(alphabet="0123456789", min_size=2, max_size=2)
+_niks = st.one_of(
+    st.builds(lambda dd, mm, yy: f"327501{dd}{mm}{yy}0001", _digits, _digits, _digits),
+    st.sampled_from(["3275012902000001", "3275016902000001", "3275012902010001", "bad"]),
+    st.none(),
+)
+_registry = st.one_of(
+    st.none(),
+    st.dates(
+        min_value=pd.Timestamp("1890-01-01").date(), max_value=pd.Timestamp("2030-12-31").date()
+    ),
+    st.sampled_from([pd.Timestamp("1900-02-28").date(), pd.Timestamp("2000-02-29").date()]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_niks, _registry, st.sampled_from([1, 2, None])), max_size=30))
+def test_embedded_date_and_agreement_match_the_plain_definition(rows):
+    """Calendar arithmetic on datetime64 gives what pandas gives from the sliced digits:
+    leap years by the registry's century (29-02-1900 is not a date, 29-02-2000 is),
+    women's days + 40, days 32-40, malformed and missing values."""
+    nik = pd.Series([r[0] for r in rows], dtype="str")
+    registry = pd.to_datetime(pd.Series([r[1] for r in rows], dtype="object"))
+    sex = pd.Series([r[2] for r in rows], dtype="Int8")
+    expected = _oracle_birth_date(nik, registry)
+    got = nik_birth_date(nik, registry)
+    assert got.isna().tolist() == expected.isna().tolist()
+    assert got.dropna().tolist() == expected.dropna().tolist()
+    text = nik.astype("str")
+    dd = text.str[6:8].where(text.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool))
+    female = pd.to_numeric(dd, errors="coerce") > 40
+    expected_sex = pd.Series(np.where(female, 2, 1), dtype="Int8").where(dd.notna())
+    agree = (expected.eq(registry).fillna(False) & expected_sex.eq(sex).fillna(False)).astype(bool)
+    assert nik_agrees_with_registry(nik, registry, sex).tolist() == agree.tolist()
