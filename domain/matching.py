@@ -100,6 +100,18 @@ class NikIndex:
         out[found] = self._order[pos[found]]
         return out
 
+    def rows_of(self, other: NikIndex) -> np.ndarray:
+        """:meth:`rows` for every row of ``other`` (in ``other``'s row order), using the
+        order ``other`` already sorted its keys in: one sorted merge, no second sort of
+        millions of keys."""
+        out = np.full(len(other), -1, dtype=np.int64)
+        if len(other) == 0 or len(self._sorted) == 0:
+            return out
+        pos = np.minimum(np.searchsorted(self._sorted, other._sorted), len(self._sorted) - 1)
+        found = self._sorted[pos] == other._sorted
+        out[other._order[found]] = self._order[pos[found]]
+        return out
+
 
 def day_numbers(dates: np.ndarray | pd.Series) -> np.ndarray:
     """Days since 1970-01-01 (``int64``) of datetime values of any resolution; NaT gives

@@ -148,13 +148,15 @@ class ParticipantPhase:
     covered: np.ndarray
 
 
-def participant_phase(inputs: ReconcileInputs, params: RuleParameters, on: date) -> ParticipantPhase:
+def participant_phase(
+    inputs: ReconcileInputs, params: RuleParameters, on: date
+) -> ParticipantPhase:
     """Match every participant, give the reasons and the decision (steps 1-2), and the
     NIKs they cover; shared by :func:`reconcile` and ``domain.partition``."""
     dukcapil, dtsen, bpjstk = inputs.dukcapil, inputs.dtsen, inputs.bpjstk
     dukcapil_index = NikIndex(dukcapil["NIK"], "dukcapil")
     # the one NIK join of the two big sources: the DTSEN row of every Dukcapil row
-    dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows(dukcapil_index.keys)
+    dtsen_rows = NikIndex(dtsen["NIK"], "dtsen").rows_of(dukcapil_index)
     facts = participant_facts(inputs, dukcapil_index, dtsen_rows, on, params)
     flags = participant_reasons(facts, params)
     flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])

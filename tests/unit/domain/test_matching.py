@@ -109,6 +109,23 @@ def test_nik_index_rows():
     assert rows.tolist() == [1, -1, 0, -1]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.integers(3275010101800001, 3275010101800400), max_size=60),
+    st.sets(st.integers(3275010101800001, 3275010101800400), max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_nik_index_rows_of_another_index_equals_looking_up_its_keys(mine, theirs, rnd):
+    """``rows_of`` reuses the other index's sort; it must give what ``rows`` gives for
+    the other's keys in its row order (present, absent, either side empty)."""
+    a, b = list(mine), list(theirs)
+    rnd.shuffle(a)
+    rnd.shuffle(b)
+    index = NikIndex(pd.Series([str(k) for k in a], dtype="str"), "dtsen")
+    other = NikIndex(pd.Series([str(k) for k in b], dtype="str"), "dukcapil")
+    assert index.rows_of(other).tolist() == index.rows(other.keys).tolist()
+
+
 # -- exact and typo ----------------------------------------------------------------------------
 def test_exact_match_reports_identity_facts():
     m = match_one(NIK, [{"NIK": NIK}], nama="Hj. Siti Aminah")
