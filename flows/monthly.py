@@ -137,6 +137,10 @@ def monthly_reconciliation(
                     plan = reconcile.plan_period_cases(
                         period, open_cases, result.entries, changes, params, all_cases
                     )
+                # publishing needs none of the extracts' rows: drop them before it renders
+                # the outbox and the COPY text (the run's other memory peak)
+                del frames, baseline, baseline_future
+                validate.forget_accepted()
 
             # 5. publish (database + outbox, atomically) and 6. report -----------------------
             with progress.stage("publish"):
