@@ -253,10 +253,25 @@ def person_triggers(entries: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
         ("nik", "change_type", "before", "after", "source", "triggers_reverification"),
         "changes",
     )
-    e = entries.reset_index(drop=True)
-    e = e.assign(key=person_key(e["kpj"], e["nik"])).drop_duplicates("key")
+    return _person_triggers(_keyed_people(entries), changes)
 
-    reverify = e[e["decision"] == Decision.REVERIFY.value]
+
+#: the entry columns case planning reads
+_PEOPLE_COLUMNS = ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence")
+
+
+def _keyed_people(entries: pd.DataFrame) -> pd.DataFrame:
+    """The entries' case-planning columns with the person ``key``, one row per key (the
+    first). Only those columns: the release's half a million entries are not copied."""
+    e = entries.reset_index(drop=True)[[c for c in _PEOPLE_COLUMNS if c in entries.columns]]
+    return e.assign(key=person_key(e["kpj"], e["nik"])).drop_duplicates("key")
+
+
+def _person_triggers(e: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`person_triggers` on :func:`_keyed_people`'s frame."""
+    reverify = e.loc[
+        (e["decision"] == Decision.REVERIFY.value).to_numpy(bool), ["key", "reasons", "evidence"]
+    ]
     codes = split_codes(reverify["reasons"])
     reverify_codes = {r.value for r, d in REASON_DECISION.items() if d is Decision.REVERIFY}
     codes = codes[codes.isin(reverify_codes)]
@@ -268,8 +283,11 @@ def person_triggers(entries: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
     )
 
     trig = changes[changes["triggers_reverification"].astype(bool)]
-    eligible = e[e["decision"] != Decision.TERMINATE.value][["key", "nik"]]
-    trig = trig.merge(eligible, on="nik", how="inner")
+    # only the people a triggering change names (a few hundred of half a million)
+    named = (e["decision"] != Decision.TERMINATE.value).to_numpy(bool) & text_isin(
+        e["nik"], trig["nik"]
+    )
+    trig = trig.merge(e.loc[named, ["key", "nik"]], on="nik", how="inner")
     change_rows = pd.DataFrame({"key": trig["key"], "code": trig["change_type"]})
     change_clauses = pd.DataFrame(
         {
@@ -291,8 +309,8 @@ def person_triggers(entries: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
     triggers = _join_sorted(code_rows, "key", "code", sort=True)
     evidence = _join_sorted(clause_rows, "key", "clause", sort=False)
 
-    out = e[text_isin(e["key"], triggers.index)][
-        ["key", "nik", "kpj", "kode_kelurahan", "decision"]
+    out = e.loc[
+        text_isin(e["key"], triggers.index), ["key", "nik", "kpj", "kode_kelurahan", "decision"]
     ]
     out = out.assign(
         triggers=out["key"].map(triggers).astype("str"),
@@ -317,17 +335,25 @@ def plan_cases(
     """
     parse_period(period)
     _require(open_cases, OPEN_CASE_COLUMNS, "open_cases")
-    e = entries.reset_index(drop=True)
-    e = e.assign(key=person_key(e["kpj"], e["nik"])).drop_duplicates("key")
-    now = person_triggers(entries, changes)
+    _require(
+        entries, ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence"), "entries"
+    )
+    _require(
+        changes,
+        ("nik", "change_type", "before", "after", "source", "triggers_reverification"),
+        "changes",
+    )
+    e = _keyed_people(entries)
+    now = _person_triggers(e, changes)
 
     cases = open_cases.reset_index(drop=True)
     if "status" in cases.columns:
         cases = cases[cases["status"] == CaseStatus.OPEN.value].reset_index(drop=True)
     cases = cases.assign(key=_case_person_key(cases, e))
 
-    # the person of each open case, as reconciled this period
-    person = e.set_index("key")
+    # the person of each open case, as reconciled this period (only those people: the
+    # look-ups below then hash a few hundred keys, not half a million)
+    person = e[text_isin(e["key"], cases["key"])].set_index("key")
     matched = text_isin(cases["key"], person.index)
     decision = cases["key"].map(person["decision"])
     terminated = matched & (decision == Decision.TERMINATE.value).to_numpy(dtype=bool)
