@@ -266,8 +266,6 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = "sigap.registry.migrations"
 
 
-
-
 # --------------------------------------------------------------------------------------
 # Engines and migrations
 # --------------------------------------------------------------------------------------
@@ -533,11 +531,10 @@ def publish_release(
     :class:`RegistryDatabaseError` when the database refuses a row.
     """
     _check_request(request)
-    entries = _in_index_order(
-        _table_frame(request.entries, registry_entry, ENTRY_COLUMNS, what="entries").assign(
-            entry_no=np.arange(len(request.entries), dtype=np.int64)
-        )
+    entries = _table_frame(request.entries, registry_entry, ENTRY_COLUMNS, what="entries").assign(
+        entry_no=np.arange(len(request.entries), dtype=np.int64)
     )
+    entry_order = _index_order(entries)
     changes = _table_frame(request.changes, population_change, CHANGE_COLUMNS, what="changes")
     plan = _case_plan_frames(request.case_plan)
     now = datetime.now(UTC)
@@ -577,7 +574,7 @@ def publish_release(
             ).inserted_primary_key[0]
             pending = PendingRelease(release_id, period, version)
             with _alongside(while_loading, pending):
-                _bulk_load(conn, registry_entry, entries.assign(release_id=release_id))
+                _bulk_load(conn, registry_entry, entries.assign(release_id=release_id), entry_order)
                 _bulk_load(conn, population_change, changes.assign(release_id=release_id))
                 _apply_case_plan(conn, plan, release_id, period, now)
                 if len(deliveries):
@@ -748,7 +745,10 @@ def _case_plan_frames(plan: CasePlanRows | None) -> dict[str, pd.DataFrame]:
         if frame is None or len(frame) == 0:
             continue
         frames[name] = _table_frame(
-            frame, reverification_case, columns, what=f"case plan {name}",
+            frame,
+            reverification_case,
+            columns,
+            what=f"case plan {name}",
             optional=SEEN_CASE_OPTIONAL if name == "seen" else (),
         )
         if frames[name]["case_id"].duplicated().any():
@@ -889,35 +889,41 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return plain.where(frame.notna(), None).to_dict("records")
 
 
-def _bulk_load(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Insert ``frame`` (columns named after ``table``'s) in bulk on ``conn``'s transaction."""
+def _bulk_load(
+    conn: Connection, table: Table, frame: pd.DataFrame, order: np.ndarray | None = None
+) -> None:
+    """Insert ``frame`` (columns named after ``table``'s) in bulk on ``conn``'s transaction,
+    its rows in ``order`` (row positions; default: as they are). The rows are taken in
+    that order chunk by chunk while sending, not by reordering the whole frame first: on
+    PostgreSQL that work then overlaps with the server's."""
     if len(frame) == 0:
         return
+    if order is None:
+        order = np.arange(len(frame))
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy_into(conn, table, frame)
+        _copy_into(conn, table, frame, order)
         return
     if conn.dialect.name == "sqlite" and not any(
         isinstance(d, pd.DatetimeTZDtype) for d in frame.dtypes
     ):
-        _insert_plain_rows(conn, table, frame)
+        _insert_plain_rows(conn, table, frame, order)
         return
-    records = _records(frame)
+    records = _records(frame.take(order))
     statement = table.insert()
     for start in range(0, len(records), INSERT_BATCH_ROWS):
         conn.execute(statement, records[start : start + INSERT_BATCH_ROWS])
 
 
-def _in_index_order(entries: pd.DataFrame) -> pd.DataFrame:
-    """The entries of one release sorted by NIK (Arrow's stable sort, nulls last), the
-    order in which to insert them.
+def _index_order(entries: pd.DataFrame) -> np.ndarray:
+    """The order in which to insert the entries of one release: by NIK (Arrow's stable
+    sort, nulls last), as row positions.
 
     They all get one ``release_id``, so in NIK order they make the ``(release_id, nik)``
     index grow at its right edge instead of at a random leaf per row: PostgreSQL spends
     15-20 % less CPU on the COPY of a whole city (543,000 entries), SQLite about 30 % less
     on its inserts. Nothing reads the physical order (``entry_no`` is the read order).
     """
-    order = pc.sort_indices(pa.array(entries["nik"], from_pandas=True))  # nulls last
-    return entries.take(order.to_numpy())
+    return pc.sort_indices(pa.array(entries["nik"], from_pandas=True)).to_numpy()  # nulls last
 
 
 def _plain_values(values: pd.Series) -> list[Any]:
@@ -928,7 +934,9 @@ def _plain_values(values: pd.Series) -> list[Any]:
     return pa.array(values, from_pandas=True).to_pylist()
 
 
-def _insert_plain_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+def _insert_plain_rows(
+    conn: Connection, table: Table, frame: pd.DataFrame, order: np.ndarray
+) -> None:
     """SQLite: the driver's ``executemany`` with tuples of plain values (no per-row
     SQLAlchemy parameter processing; timestamps are not handled here)."""
     preparer = conn.dialect.identifier_preparer
@@ -938,12 +946,12 @@ def _insert_plain_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> N
         f"VALUES ({', '.join('?' * len(frame.columns))})"
     )
     for start in range(0, len(frame), INSERT_BATCH_ROWS):
-        chunk = frame.iloc[start : start + INSERT_BATCH_ROWS]
+        chunk = frame.iloc[order[start : start + INSERT_BATCH_ROWS]]
         columns = [_plain_values(chunk[c]) for c in chunk.columns]
         conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
-def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame, order: np.ndarray) -> None:
     """PostgreSQL ``COPY table (columns) FROM STDIN`` (text format) on the open transaction.
 
     The text is rendered chunk by chunk (:func:`_copy_text`) while psycopg's
@@ -964,7 +972,7 @@ def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy,
     ):
         for start in range(0, len(frame), INSERT_BATCH_ROWS):
-            copy.write(_copy_text(frame.iloc[start : start + INSERT_BATCH_ROWS]))
+            copy.write(_copy_text(frame.iloc[order[start : start + INSERT_BATCH_ROWS]]))
 
 
 #: COPY text format escapes (backslash first)

@@ -56,12 +56,12 @@ def test_failure_during_entries_insert_rolls_back(
     real_load = db._bulk_load
     written = {}
 
-    def half_then_fail(conn, table, frame):
+    def half_then_fail(conn, table, frame, order=None):
         if table is db.registry_entry:
             real_load(conn, table, frame.iloc[: len(frame) // 2])
             written["rows"] = len(frame) // 2
             raise RuntimeError("connection dropped mid-load (injected)")
-        real_load(conn, table, frame)
+        real_load(conn, table, frame, order)
 
     monkeypatch.setattr(db, "_bulk_load", half_then_fail)
     with pytest.raises(RuntimeError, match="injected"):

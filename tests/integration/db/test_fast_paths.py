@@ -87,7 +87,7 @@ def test_plain_values_are_python_values_with_none_for_missing(entries_sample):
 
 def test_entries_are_sent_in_nik_order_keeping_their_entry_number(entries_sample):
     frame = _typed_entries(entries_sample.assign(nik=entries_sample["nik"].where(lambda s: s != "32750106")))
-    ordered = db._in_index_order(frame)
+    ordered = frame.take(db._index_order(frame))
     niks = ordered["nik"].tolist()
     assert niks[:-1] == sorted(niks[:-1]) and pd.isna(niks[-1])  # nulls last
     assert sorted(ordered["entry_no"]) == list(range(len(frame)))
