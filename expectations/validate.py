@@ -150,12 +150,15 @@ def validate_extract(
     accept_flagged: bool = False,
     data_docs: bool = False,
     progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> ValidationOutcome:
     """Validate one gzip extract of ``spec`` for ``period`` (see the module docstring).
 
     ``previous_rows`` is the ``rows_total`` of the previous accepted extract of the same
     source (None: no row-count check). Writes ``<work_dir>/rejects/...`` and, with
-    ``data_docs``, the Data Docs under ``<work_dir>/data_docs/``.
+    ``data_docs``, the Data Docs under ``<work_dir>/data_docs/``. ``sha256`` is the file's
+    digest when the caller has just computed it (the download verifies it against the
+    provider's ``.sha256``); otherwise the file is hashed here.
     """
     parse_period(period)
     path = Path(path)
@@ -163,6 +166,7 @@ def validate_extract(
     say(f"reading {path.name}")
     return _validate(  # the raw text is _validate's alone: it drops it when done with it
         read_extract(path, spec, max_uncompressed_bytes=max_uncompressed_bytes),
+        sha256,
         path,
         spec,
         str(spec.source),
@@ -198,6 +202,7 @@ def validate_verification_results(
     raw = read_plain_csv(path, VERIFIKASI, max_uncompressed_bytes=max_uncompressed_bytes)
     return _validate(
         raw,
+        None,
         path,
         VERIFIKASI,
         VERIFIKASI_LABEL,
@@ -215,6 +220,7 @@ def validate_verification_results(
 
 def _validate(
     raw: RawExtract,
+    sha256: str | None,
     path: Path,
     spec: ExtractSpec,
     label: str,
@@ -267,7 +273,7 @@ def _validate(
     return ValidationOutcome(
         source=label,
         file=raw.file,
-        sha256=_sha256(path),
+        sha256=sha256 or _sha256(path),
         period=period,
         rows_total=rows_total,
         rows_accepted=len(accepted),

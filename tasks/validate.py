@@ -172,6 +172,7 @@ def validate_source(
         accept_flagged=accept_flagged,
         data_docs=settings.validation.data_docs,
         progress=lambda msg: logger.info("%s: %s", source, msg),
+        sha256=fetched.sha256,  # verified by the download against the provider's .sha256
     )
     baseline = _save_baseline_later(
         BaselineStore(settings.data_dir / "baselines"), str(source), period, outcome.sha256,

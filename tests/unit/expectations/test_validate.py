@@ -61,6 +61,19 @@ def test_a_valid_extract_passes(make):
     assert frame.loc[0, "NIK"] not in repr(outcome)  # the accepted frame stays out of repr
 
 
+def test_a_digest_the_download_computed_is_taken_not_recomputed(make, monkeypatch):
+    import expectations.validate as v
+
+    path = make.file(make.dukcapil(n=5), "DUKCAPIL_3275_202610.csv.gz")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def no_second_read(_path):
+        raise AssertionError("the file was hashed again")
+
+    monkeypatch.setattr(v, "_sha256", no_second_read)
+    assert _validate(make, path, sha256=digest).sha256 == digest
+
+
 def test_a_broken_delivery_exact_outcome(make):
     frame = make.dukcapil(n=12)
     nik_line3 = frame.loc[1, "NIK"]
