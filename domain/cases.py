@@ -232,6 +232,20 @@ def _join_sorted(long: pd.DataFrame, key: str, value: str, sort: bool) -> pd.Ser
     return join_per_key(long[key], long[value], ";" if sort else CLAUSE_SEPARATOR)
 
 
+#: the entry columns case planning reads
+_PEOPLE_COLUMNS = ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence")
+
+
+def _require_inputs(entries: pd.DataFrame, changes: pd.DataFrame) -> None:
+    """The entry and change columns case planning reads are there (else ValueError)."""
+    _require(entries, _PEOPLE_COLUMNS, "entries")
+    _require(
+        changes,
+        ("nik", "change_type", "before", "after", "source", "triggers_reverification"),
+        "changes",
+    )
+
+
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -245,25 +259,14 @@ def person_triggers(entries: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
     ``evidence`` (the entry's evidence for a REVERIFY entry, then one clause per
     triggering change: ``KK_CHANGED: before -> after (dukcapil)``). People without a
     trigger are left out."""
-    _require(
-        entries, ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence"), "entries"
-    )
-    _require(
-        changes,
-        ("nik", "change_type", "before", "after", "source", "triggers_reverification"),
-        "changes",
-    )
+    _require_inputs(entries, changes)
     return _person_triggers(_keyed_people(entries), changes)
-
-
-#: the entry columns case planning reads
-_PEOPLE_COLUMNS = ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence")
 
 
 def _keyed_people(entries: pd.DataFrame) -> pd.DataFrame:
     """The entries' case-planning columns with the person ``key``, one row per key (the
     first). Only those columns: the release's half a million entries are not copied."""
-    e = entries.reset_index(drop=True)[[c for c in _PEOPLE_COLUMNS if c in entries.columns]]
+    e = entries.reset_index(drop=True)[list(_PEOPLE_COLUMNS)]
     return e.assign(key=person_key(e["kpj"], e["nik"])).drop_duplicates("key")
 
 
@@ -335,14 +338,7 @@ def plan_cases(
     """
     parse_period(period)
     _require(open_cases, OPEN_CASE_COLUMNS, "open_cases")
-    _require(
-        entries, ("nik", "kpj", "kode_kelurahan", "decision", "reasons", "evidence"), "entries"
-    )
-    _require(
-        changes,
-        ("nik", "change_type", "before", "after", "source", "triggers_reverification"),
-        "changes",
-    )
+    _require_inputs(entries, changes)
     e = _keyed_people(entries)
     now = _person_triggers(e, changes)
 
