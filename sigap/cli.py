@@ -217,13 +217,14 @@ def bench(
     database_url: Annotated[Optional[str], typer.Option(help="registry URL (default: a throwaway PostgreSQL database at 127.0.0.1:5432)")] = None,
     output: Annotated[Path, typer.Option(help="figures as JSON")] = Path("bench-out/bench.json"),
     profile: Annotated[Optional[Path], typer.Option(help="profile each period with pyinstrument into this folder (slower)")] = None,
+    repeat: Annotated[int, typer.Option(help="run the two periods this many times (fresh database each round) and report each period's median round")] = 1,
 ) -> None:
     """The city-scale benchmark: two periods end to end over a real OpenSSH sshd,
     publishing to PostgreSQL; prints time and peak memory per stage and the pyarrow floor."""
     from sigap.bench import run_bench
 
     run_bench(residents=residents, workdir=workdir, database_url=database_url, output=output, console=console,
-              profile=profile)
+              profile=profile, repeat=repeat)
 
 
 @app.command("scale-demo")

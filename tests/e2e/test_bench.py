@@ -29,8 +29,17 @@ def test_bench_runs_two_periods_and_writes_its_figures(prefect_harness, tmp_path
     output = tmp_path / "bench.json"
     console = Console(file=open(tmp_path / "console.txt", "w"), width=120)
     figures = run_bench(residents=3_000, workdir=tmp_path / "bench", database_url=None, output=output,
-                        console=console, publish_sizes=(2_000,), profile=tmp_path / "profiles")
+                        console=console, publish_sizes=(2_000,), profile=tmp_path / "profiles", repeat=2)
     assert json.loads(output.read_text()) == json.loads(json.dumps(figures))
+    # two rounds, each into a fresh database: both publish version 1 of each period, and
+    # each period reports one of its rounds (the median by total time: of two, the faster)
+    rounds = figures["rounds"]
+    assert len(rounds) == 2 and all(list(r) == ["2026-09", "2026-10"] for r in rounds)
+    for period in ("2026-09", "2026-10"):
+        assert [r[period]["counts"] for r in rounds] == [rounds[0][period]["counts"]] * 2
+        fastest = min(rounds, key=lambda r: r[period]["total_seconds"])[period]
+        assert figures["periods"][period] == fastest
+    assert "min / median / max" in (tmp_path / "console.txt").read_text()
     assert figures["import_seconds"] > 0 and figures["prefect_start_seconds"] > 0
     assert list(figures["periods"]) == ["2026-09", "2026-10"]
     for period, fig in figures["periods"].items():
@@ -49,3 +58,12 @@ def test_bench_runs_two_periods_and_writes_its_figures(prefect_harness, tmp_path
         assert (tmp_path / "profiles" / f"profile-{period}.txt").is_file()
     assert figures["periods"]["2026-10"]["changes"] > 0
     assert [row["entries"] for row in figures["publish"]] == [2_000]
+
+
+def test_a_repeated_bench_refuses_a_given_database(tmp_path):
+    from sigap.bench import run_bench
+
+    with pytest.raises(SystemExit, match="fresh database for every round"):
+        run_bench(residents=10, workdir=tmp_path, database_url="postgresql+psycopg://x/y",
+                  output=tmp_path / "b.json", console=Console(file=open(tmp_path / "c.txt", "w")),
+                  repeat=2)
