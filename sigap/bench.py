@@ -198,13 +198,7 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
             with database() as db_url:
                 settings = Settings(
                     data_dir=data_dir,
-                    sources=SourcesSettings(
-                        kind="sftp",
-                        dukcapil=sshd.client_endpoint("dukcapil"),
-                        dtsen=sshd.client_endpoint("dtsen"),
-                        bpjstk=sshd.client_endpoint("bpjstk"),
-                        verifikasi=sshd.client_endpoint("verifikasi"),
-                    ),
+                    sources=SourcesSettings.served_by(sshd),
                     database=DatabaseSettings(url=db_url),
                     validation=ValidationSettings(data_docs=False),
                 )

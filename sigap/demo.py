@@ -78,13 +78,7 @@ def run_demo(*, workdir: Path, residents: int, start: str, months: int, seed: in
         console.print(f"embedded SFTP server on {server.host}:{server.port} serving {manifest.sftp_root}")
         settings = Settings(
             data_dir=workdir,
-            sources=SourcesSettings(
-                kind="sftp",
-                dukcapil=server.client_endpoint("dukcapil"),
-                dtsen=server.client_endpoint("dtsen"),
-                bpjstk=server.client_endpoint("bpjstk"),
-                verifikasi=server.client_endpoint("verifikasi"),
-            ),
+            sources=SourcesSettings.served_by(server),
             rules=RuleSettings(quota=quota),
         )
         config = workdir / "sigap.toml"

@@ -81,6 +81,19 @@ class SourcesSettings(BaseModel):
     )
     checksum_poll_seconds: float = Field(10.0, description="interval between polls for the .sha256")
 
+    @classmethod
+    def served_by(cls, server) -> SourcesSettings:
+        """Every source (and the re-verification results) from one SFTP server's folder of
+        the same name: the embedded server of ``sigap demo`` or a local OpenSSH ``sshd``
+        (anything with ``client_endpoint(remote_root)``)."""
+        return cls(
+            kind="sftp",
+            dukcapil=server.client_endpoint("dukcapil"),
+            dtsen=server.client_endpoint("dtsen"),
+            bpjstk=server.client_endpoint("bpjstk"),
+            verifikasi=server.client_endpoint("verifikasi"),
+        )
+
 
 class DatabaseSettings(BaseModel):
     url: SecretStr | None = Field(

@@ -20,13 +20,7 @@ pytestmark = pytest.mark.prefect
 def _settings(tmp_path: Path, server, **overrides) -> Path:
     settings = Settings(
         data_dir=tmp_path / "data",
-        sources=SourcesSettings(
-            kind="sftp",
-            dukcapil=server.client_endpoint("dukcapil"),
-            dtsen=server.client_endpoint("dtsen"),
-            bpjstk=server.client_endpoint("bpjstk"),
-            verifikasi=server.client_endpoint("verifikasi"),
-        ),
+        sources=SourcesSettings.served_by(server),
         **overrides,
     )
     config = tmp_path / "sigap.toml"

@@ -81,13 +81,7 @@ def sigap_config(server_sample, sftp_server, tmp_path_factory) -> Path:
     settings = Settings(
         data_dir=root / "data",
         mode="server",
-        sources=SourcesSettings(
-            kind="sftp",
-            dukcapil=sftp_server.client_endpoint("dukcapil"),
-            dtsen=sftp_server.client_endpoint("dtsen"),
-            bpjstk=sftp_server.client_endpoint("bpjstk"),
-            verifikasi=sftp_server.client_endpoint("verifikasi"),
-        ),
+        sources=SourcesSettings.served_by(sftp_server),
         rules=RuleSettings(quota=demo_quota(server_sample, FIRST_PERIOD)),
     )
     config = root / "sigap.toml"
