@@ -65,17 +65,12 @@ def present(text: pd.Series) -> pd.Series:
     return text.notna()
 
 
-def nik_problems(nik: pd.Series) -> pd.Series:
-    """The first NIK rule each value breaks (``domain.identity.nik_problems``), null where
-    well formed or absent.
+def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
+    """Per NIK rule, where it is the first rule the value breaks
+    (``domain.identity.nik_problem_masks``); False where absent.
 
     Only values of 16 ASCII digits are read as NIKs (``identity.nik_keys``): anything
     else (including digits of other scripts, which ``\\d`` matches) is ``NIK_FORMAT``."""
-    return identity.nik_problems(_text(nik)).where(nik.notna())
-
-
-def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
-    """:func:`nik_problems` as one boolean array per rule (False where absent)."""
     present = nik.notna().to_numpy(dtype=bool)
     return {rule: mask & present for rule, mask in identity.nik_problem_masks(_text(nik)).items()}
 
