@@ -613,7 +613,16 @@ class SftpSource(_ChecksummedSource):
                 auth_timeout=ep.timeout_seconds,
                 channel_timeout=ep.timeout_seconds,
             )
-            sftp = client.open_sftp()
+            # a wider window and larger packets than paramiko's defaults (2 MiB, 32 KiB):
+            # each SSH packet costs paramiko the same Python work whatever its size, so
+            # 256 KiB packets carry a 90 MB extract about four times faster
+            sftp = paramiko.SFTPClient.from_transport(
+                client.get_transport(),
+                window_size=CHANNEL_WINDOW_BYTES,
+                max_packet_size=CHANNEL_PACKET_BYTES,
+            )
+            if sftp is None:
+                raise paramiko.SSHException("the server refused to open an SFTP channel")
             channel = sftp.get_channel()
             if channel is not None:
                 channel.settimeout(ep.timeout_seconds)
@@ -772,8 +781,16 @@ class SftpSource(_ChecksummedSource):
         self._run(f"upload {remote}", upload)
 
 
-#: READ requests kept in flight by :func:`_read_ahead` (x 32 KiB: 4 MiB on the wire)
-READ_AHEAD_REQUESTS = 128
+#: the SSH channel's window and largest packet this client announces (OpenSSH sends
+#: packets up to the announced size; its own limit is 256 KiB)
+CHANNEL_WINDOW_BYTES = 16 << 20
+CHANNEL_PACKET_BYTES = 256 << 10
+#: the largest READ :func:`_read_ahead` asks for: OpenSSH's sftp-server answers up to
+#: 255 KiB per READ (its 256 KiB message limit less room for the header); a server that
+#: answers less tells the block size by its answer to the first request
+READ_BLOCK_BYTES = 255 << 10
+#: READ requests kept in flight by :func:`_read_ahead` (x 255 KiB: about 8 MB on the wire)
+READ_AHEAD_REQUESTS = 32
 
 
 class _Responses:
@@ -808,8 +825,13 @@ def _read_ahead(sftp: paramiko.SFTPClient, fh: paramiko.SFTPFile, size: int):
     in about one run in three. Here requests are sent and answers consumed by one thread,
     in a sliding window, so that cannot happen. (Uses paramiko's request/response
     primitives ``_async_request``/``_read_response``, stable within the locked version.)
+
+    The first request asks for :data:`READ_BLOCK_BYTES`; if the server answers with
+    fewer bytes before the end of the file, that is its largest read, and the later
+    requests ask for that much (never less than paramiko's 32 KiB, which every server
+    serves): no request is then split by a server that caps its reads.
     """
-    block = fh.MAX_REQUEST_SIZE
+    block = READ_BLOCK_BYTES
     responses = _Responses(sftp)
     pending: list[tuple[int, int, int]] = []  # (request number, offset, length), in order
     head = 0  # index of the oldest pending request
@@ -822,6 +844,14 @@ def _read_ahead(sftp: paramiko.SFTPClient, fh: paramiko.SFTPFile, size: int):
         pending.append((num, offset, length))
 
     try:
+        if size > 0:  # the probe: how much does the server give for one READ?
+            request(0, min(block, size))
+            sent = pending[0][2]
+            while pending[0][0] not in responses.data:
+                sftp._read_response()
+            first = responses.data[pending[0][0]]  # consumed below, in order
+            if isinstance(first, bytes) and 0 < len(first) < sent:
+                block = max(len(first), fh.MAX_REQUEST_SIZE)
         while sent < size and len(pending) < READ_AHEAD_REQUESTS:
             length = min(block, size - sent)
             request(sent, length)

@@ -144,6 +144,48 @@ def test_short_reads_from_the_server_are_completed(embedded, deliveries, tmp_pat
     assert len(calls) >= 300  # every answer was short: the rest was asked for
 
 
+def test_a_server_that_caps_its_reads_sets_the_block_size(
+    embedded, deliveries, tmp_path, monkeypatch
+):
+    """The first READ asks for 255 KiB; a server answering 64 KiB at most is then asked
+    for 64 KiB blocks: only that first answer is short, none is split afterwards."""
+    import connectors.sftp_server as server_module
+    from connectors.sftp import READ_BLOCK_BYTES
+
+    original = server_module._Handle.read
+    asked = []
+
+    def capped_read(self, offset, length):
+        if not self._path.endswith(".sha256"):  # the data file's READs only
+            asked.append(length)
+        return original(self, offset, min(length, 64 * 1024))
+
+    monkeypatch.setattr(server_module._Handle, "read", capped_read, raising=False)
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    digest = deliveries.deliver(embedded.root / "capped_reads", REL, data)
+    with SftpSource(embedded.client_endpoint("capped_reads"), "bpjstk") as source:
+        fetched = source.fetch(REL, tmp_path)
+    assert fetched.sha256 == digest and fetched.path.read_bytes() == data
+    assert asked[0] == READ_BLOCK_BYTES
+    # the rest of the first block (three requests: its remainder is asked for until it is
+    # whole), then 64 KiB blocks to the end: 3 MiB / 64 KiB = 48 more, plus the tail
+    assert max(asked[1:]) <= READ_BLOCK_BYTES - 64 * 1024
+    assert sum(1 for n in asked[1:] if n == 64 * 1024) >= 44
+    assert len(asked) <= 4 + 49
+
+
+def test_large_packets_and_reads_are_used_with_openssh(sftp_server, deliveries, tmp_path):
+    """Against OpenSSH's sftp-server the client announces 256 KiB packets and asks for
+    255 KiB per READ: a 6 MB file takes few round trips and arrives whole."""
+    data = os.urandom(6 * 1024 * 1024 + 3)
+    digest = deliveries.deliver(sftp_server.root / "big_reads", REL, data)
+    with SftpSource(sftp_server.client_endpoint("big_reads"), "bpjstk") as source:
+        fetched = source.fetch(REL, tmp_path)
+        channel = source._sftp.get_channel()
+        assert channel.in_max_packet_size == 256 * 1024
+    assert fetched.sha256 == digest and fetched.path.read_bytes() == data
+
+
 @pytest.mark.parametrize("size", [0, 1, 32 * 1024, 32 * 1024 + 1, 128 * 32 * 1024 + 5])
 def test_read_ahead_boundaries(embedded, deliveries, tmp_path, size):
     """Empty, one byte, exactly one request, one byte more, and more than the requests
