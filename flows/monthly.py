@@ -74,19 +74,25 @@ def monthly_reconciliation(
     with frozen_heap():
         try:
             # 1. ingest ---------------------------------------------------------------------
+            # Dukcapil, the largest extract and the first validated, is downloaded alone at
+            # the link's full speed; the others download while it is being validated
+            first, *others = Source  # validated in this order: the largest first (memory)
             with progress.stage("download"):
-                fetch_futures = {
-                    s: ingest.fetch_extract.submit(settings, s, period) for s in Source
-                }
                 results_future = ingest.fetch_verification_results.submit(settings, period)
-                fetched = {s: f.result() for s, f in fetch_futures.items()}
+                first_future = ingest.fetch_extract.submit(settings, first, period)
+                previous = registry.read_previous_state(settings, period)  # meanwhile
+                fetched = {first: first_future.result()}
+                fetch_futures = {
+                    s: ingest.fetch_extract.submit(settings, s, period) for s in others
+                }
                 verification_file = results_future.result()
 
-            # 2. validate ------------------------------------------------------------------
+            # 2. validate (the other downloads finish in this stage) ---------------------------
             with progress.stage("validate"):
-                previous = registry.read_previous_state(settings, period)
                 validations = {}
                 for source in Source:
+                    if source not in fetched:
+                        fetched[source] = fetch_futures[source].result()
                     validations[source] = validate.validate_with_cache(
                         settings,
                         source,
