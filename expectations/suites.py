@@ -287,26 +287,32 @@ def row_rules_frame(parsed: ParsedExtract) -> pd.DataFrame:
     dtypes GX evaluates vectorised."""
     typed = parsed.typed
     out: dict[str, object] = {}
+
+    def add(name: str, values) -> None:  # the column's array: no index to align
+        out[name] = values.array if isinstance(values, pd.Series) else np.asarray(values)
+
     for column in parsed.spec.columns:
         name = column.name
         values = typed[name]
         if column.type == "int":
-            out[name] = values.astype("float64")
-            out[name + DELIVERED] = parsed.delivered[name]
+            add(name, values.astype("float64"))
+            add(name + DELIVERED, parsed.delivered[name])
         elif column.type == "date":
-            out[name] = values
-            out[name + DELIVERED] = parsed.delivered[name]
+            add(name, values)
+            add(name + DELIVERED, parsed.delivered[name])
         elif column.type in ("code", "flag"):
-            out[name] = values.astype("category")
+            add(name, values.astype("category"))
         elif column.type == "text" and not column.required:
             continue  # free text without a rule (an address, a note)
         else:
-            out[name] = values
+            add(name, values)
             if not column.required:
-                out[name + DELIVERED] = parsed.delivered[name]
+                add(name + DELIVERED, parsed.delivered[name])
     if KODE_KELURAHAN in typed:
-        out[KODE_KELURAHAN] = typed[KODE_KELURAHAN]
-    return pd.DataFrame(out, index=typed.index).reset_index(drop=True)
+        add(KODE_KELURAHAN, typed[KODE_KELURAHAN])
+    # one block per column, shared with the typed frame (copy=False): no 2-D block is
+    # assembled and copied only for the narrow frames to be cut out of it again
+    return pd.DataFrame(out, copy=False)
 
 
 # --------------------------------------------------------------------------- extract level
