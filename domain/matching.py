@@ -63,7 +63,9 @@ class NikIndex:
             raise ValueError(
                 f"{source}: {bad:,} NIKs are not 16 digits; validate the extract first"
             )
-        self._order = np.argsort(keys, kind="stable").astype(
+        # the keys are unique (checked below), so any sort gives the one order: numpy's
+        # default (vectorised with AVX-512 where the CPU has it) is 3-4x its stable sort
+        self._order = np.argsort(keys).astype(
             np.int32 if len(keys) < 2**31 else np.int64
         )
         self._sorted = keys[self._order]
@@ -90,7 +92,7 @@ class NikIndex:
         if len(query) == 0 or len(self._sorted) == 0:
             return out
         if len(query) > self._SORT_QUERIES_ABOVE:
-            order = np.argsort(query, kind="stable")
+            order = np.argsort(query)
             pos = np.empty(len(query), dtype=np.int64)
             pos[order] = np.searchsorted(self._sorted, query[order])
         else:
