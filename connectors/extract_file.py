@@ -316,12 +316,7 @@ def _parse(buf: bytes, name: str, spec: ExtractSpec) -> RawExtract:
     has_cr = buf.find(b"\r") >= 0  # nearly never: then no line-end counting at all
     crlf = buf.count(b"\r\n") if has_cr else 0
     if crlf:
-        lines_total = buf.count(b"\n")
-        notes.append(
-            "lines end in CRLF"
-            if crlf >= lines_total
-            else f"mixed line endings: {crlf:,} of {lines_total:,} lines end in CRLF"
-        )
+        notes.append(_line_end_note(crlf, buf.count(b"\n")))
     buf, stray_cr = _mask_stray_carriage_returns(buf, crlf, name, notes) if has_cr else (buf, ())
 
     column_names = _unique_names(header)
@@ -390,21 +385,56 @@ def _assemble(
     )
 
 
+def _line_end_note(crlf: int, lines_total: int) -> str:
+    return (
+        "lines end in CRLF"
+        if crlf >= lines_total
+        else f"mixed line endings: {crlf:,} of {lines_total:,} lines end in CRLF"
+    )
+
+
 class _NotStreamable(Exception):
-    """The text holds a CR: it is read whole (the CR handling needs all of it)."""
+    """The text holds a CR that does not end a line (or the file ends in one): it is read
+    whole (the stray-CR handling needs all of it)."""
 
 
 class _StreamedText:
     """The text as a file pyarrow reads from (in its reading thread): the chunks read so
-    far, then each further chunk as it is inflated, added to ``text`` (size cap, UTF-8)."""
+    far, then each further chunk as it is inflated, added to ``text`` (size cap, UTF-8).
+
+    CRLF line ends stream like LF ones (pyarrow takes either); a CR anywhere else raises
+    :class:`_NotStreamable`. No read ends between the CR and the LF of a line end: each
+    line end stays whole within one of pyarrow's blocks."""
 
     def __init__(self, text: _TextBuffer, chunks: Iterator[bytes]) -> None:
         self.text = text
         self.chunks = chunks
-        self.pending: list[memoryview] = [memoryview(text.joined())]
+        #: CRLF line ends so far; the last chunk ended in a CR (its LF must come next)
+        self.crlf = 0
+        self._cr_end = False
+        head = text.joined()
+        self._check_line_ends(head)
+        self.pending: list[memoryview] = [memoryview(head)]
         self.error: BaseException | None = None
         self.closed = False
         self.lock = threading.Lock()
+
+    def _check_line_ends(self, chunk: bytes) -> None:
+        """Every CR of ``chunk`` is followed by an LF (in it, or first in the next one)."""
+        if self._cr_end:
+            if not chunk.startswith(b"\n"):
+                raise _NotStreamable
+            self.crlf += 1
+            self._cr_end = False
+        crs = chunk.count(b"\r")
+        if not crs:
+            return
+        pairs = chunk.count(b"\r\n")
+        ends_in_cr = chunk.endswith(b"\r")
+        if crs != pairs + ends_in_cr:
+            raise _NotStreamable
+        self.crlf += pairs
+        self._cr_end = ends_in_cr
 
     def readable(self) -> bool:
         return True
@@ -430,10 +460,11 @@ class _StreamedText:
                 if not self.pending:
                     chunk = next(self.chunks, None)
                     if chunk is None:
+                        if self._cr_end:  # the text ends in a CR: the whole-text path
+                            raise _NotStreamable
                         break
                     self.text.add(chunk)
-                    if b"\r" in chunk:
-                        raise _NotStreamable
+                    self._check_line_ends(chunk)
                     self.pending.append(memoryview(chunk))
                 view = self.pending.pop()
                 if wanted < len(view):
@@ -441,6 +472,10 @@ class _StreamedText:
                     view = view[:wanted]
                 parts.append(view)
                 wanted -= len(view)
+            if parts and len(parts[-1]) > 1 and parts[-1][-1] == 0x0D:
+                # the CR of a CRLF (every CR here is one) goes with its LF, in the next read
+                self.pending.append(parts[-1][-1:])
+                parts[-1] = parts[-1][:-1]
             return parts[0] if len(parts) == 1 else b"".join(parts)
         except BaseException as exc:
             self.error = exc
@@ -457,15 +492,17 @@ def _parse_streaming(
     text path (a CR, a row with the wrong field count): ``text`` then holds every chunk
     inflated so far and ``chunks`` the rest."""
     head = text.joined()
-    if b"\r" in head or not _NON_SPACE.search(head, head.find(b"\n") + 1):
-        return None  # a CR, or nothing read yet after the header: the whole-text path
+    if not _NON_SPACE.search(head, head.find(b"\n") + 1):
+        return None  # nothing read yet after the header: the whole-text path
+    try:
+        stream = _StreamedText(text, chunks)
+    except _NotStreamable:
+        return None  # a CR that does not end a line: the whole-text path
     notes: list[str] = []
     _, header, extra, missing = _header(head, name, spec, notes)
     column_names = _unique_names(header)
     wanted = [c for c in spec.column_names if c in header]
     invalid, on_invalid = _invalid_rows()
-
-    stream = _StreamedText(text, chunks)
     try:
         table = _read_table(stream, column_names, wanted, on_invalid, threads=True)
     except Exception as exc:
@@ -482,6 +519,8 @@ def _parse_streaming(
     if invalid:
         return None  # rows with the wrong field count: numbered by the serial reader
     text.check_end()
+    if stream.crlf:
+        notes.append(_line_end_note(stream.crlf, sum(c.count(b"\n") for c in text.chunks)))
     return _assemble(
         table, invalid, name, spec, header, extra, missing, notes, (), text.joined
     )

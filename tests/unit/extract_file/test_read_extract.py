@@ -21,6 +21,7 @@ ROW = (
 )
 ROW2 = ROW.replace("0123|", "0124|", 1).replace("SITI AMINAH", "Dewi Lestari")
 CAP = 1_000_000
+_PARSE = extract_file._parse
 NAME = "DUKCAPIL_3275_202610.csv.gz"
 
 
@@ -203,6 +204,39 @@ def test_bom_crlf_and_blank_lines(tmp_path):
         "1 blank line(s) ignored (lines 3)",
         "1 line(s) holding only white space ignored (lines 4)",
     )
+
+
+def test_a_crlf_file_is_streamed_with_no_line_end_split_between_reads(
+    tmp_path, monkeypatch, reading
+):
+    """A CRLF file reads as its LF twin does. Streamed, it is not sent to the whole-text
+    path, and no block pyarrow reads ends between a CR and its LF: the first block would
+    otherwise end at the first data line's CR."""
+    rows = [ROW.replace("0123|", f"{i:04d}|", 1) for i in range(60)]
+    lf = _read(tmp_path, "\n".join([HEADER, *rows]) + "\n", name="lf.csv.gz")
+    whole_text = []
+    monkeypatch.setattr(extract_file, "_parse", lambda *a: whole_text.append(1) or _PARSE(*a))
+    first_line_end = len(HEADER) + 2 + len(rows[0])
+    monkeypatch.setattr(extract_file, "_BLOCK_SIZE", first_line_end + 1)
+    blocks: list[bytes] = []
+    original_read = extract_file._StreamedText._read
+
+    def recording_read(self, size):
+        data = original_read(self, size)
+        blocks.append(bytes(data))
+        return data
+
+    monkeypatch.setattr(extract_file._StreamedText, "_read", recording_read)
+    crlf = _read(tmp_path, "\r\n".join([HEADER, *rows]) + "\r\n")
+    assert crlf.frame.equals(lf.frame)
+    assert crlf.encoding_notes == ("lines end in CRLF",)
+    if reading == "streamed":
+        assert whole_text == []
+        # the CR went to the next block, with its LF
+        assert blocks[0] == (HEADER + "\r\n" + rows[0]).encode()
+        assert len(blocks) > 10 and all(not b.endswith(b"\r") for b in blocks)
+    else:
+        assert whole_text == [1] and blocks == []
 
 
 def test_stray_carriage_return_keeps_the_line_whole(tmp_path):
