@@ -153,8 +153,21 @@ registry_entry = Table(
     Column("entry_no", Integer),  # position in the published frame (read order)
     CheckConstraint(_in_list("decision", list(Decision)), name="ck_registry_entry_decision"),
     Index("ix_registry_entry_release_nik", "release_id", "nik"),
-    Index("ix_registry_entry_release_kpj", "release_id", "kpj"),
-    Index("ix_registry_entry_release_decision", "release_id", "decision"),
+    # partial (migration 0004): only participants have a KPJ, and only the terminations
+    # of a release are looked up by decision; every entry indexed costs the COPY
+    Index(
+        "ix_registry_entry_release_kpj",
+        "release_id",
+        "kpj",
+        sqlite_where=sa.text("kpj IS NOT NULL"),
+        postgresql_where=sa.text("kpj IS NOT NULL"),
+    ),
+    Index(
+        "ix_registry_entry_release_terminate",
+        "release_id",
+        sqlite_where=sa.text("decision = 'TERMINATE'"),
+        postgresql_where=sa.text("decision = 'TERMINATE'"),
+    ),
 )
 
 population_change = Table(
@@ -1261,7 +1274,9 @@ def terminated_kpjs(engine: Engine, period: str) -> frozenset[str]:
         .where(
             r.c.period == period,
             r.c.status == "PUBLISHED",
-            t.c.decision == Decision.TERMINATE.value,
+            # a literal, not a parameter: SQLite uses the partial index
+            # ix_registry_entry_release_terminate only for the literal term it names
+            t.c.decision == sa.literal(Decision.TERMINATE.value, literal_execute=True),
             t.c.kpj.is_not(None),
         )
     )

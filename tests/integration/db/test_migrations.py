@@ -19,7 +19,7 @@ TABLES = {"registry_release", "registry_entry", "population_change", "reverifica
 def test_upgrade_empty_database_to_head(db_url):
     assert db.current_revision(db_url) is None
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0003"
+    assert db.current_revision(db_url) == "0004"
     engine = db.make_engine(db_url)
     try:
         names = set(sa.inspect(engine).get_table_names())
@@ -52,7 +52,7 @@ def test_upgrade_empty_database_to_head(db_url):
 def test_upgrade_is_idempotent(db_url):
     db.upgrade(db_url)
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0003"
+    assert db.current_revision(db_url) == "0004"
 
 
 def test_contract_columns_exist(engine):
@@ -135,8 +135,14 @@ def test_contract_columns_exist(engine):
         "checked_at",
         "release_id",
     } <= columns["extract_delivery"]
-    indexed = {tuple(ix["column_names"]) for ix in inspector.get_indexes("registry_entry")}
-    assert {("release_id", "nik"), ("release_id", "kpj"), ("release_id", "decision")} <= indexed
+    indexed = {
+        ix["name"]: tuple(ix["column_names"]) for ix in inspector.get_indexes("registry_entry")
+    }
+    assert indexed == {  # kpj and terminate are partial (migration 0004)
+        "ix_registry_entry_release_nik": ("release_id", "nik"),
+        "ix_registry_entry_release_kpj": ("release_id", "kpj"),
+        "ix_registry_entry_release_terminate": ("release_id",),
+    }
     uniques = {
         tuple(u["column_names"]) for u in inspector.get_unique_constraints("registry_release")
     }
@@ -200,7 +206,7 @@ def test_upgrade_from_0001_keeps_data(db_url, make_request, digests_for):
         engine.dispose()
 
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0003"
+    assert db.current_revision(db_url) == "0004"
     engine = db.make_engine(db_url)
     try:
         old = db.latest_release(engine, "2026-09")
@@ -342,11 +348,89 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
             command.downgrade(db._alembic_config(conn), "0002")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
-            assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            # the partial indexes of 0004 (the kpj one keeps its name and columns)
+            assert sorted((d[0], d[1].name) for d in diffs) == [
+                ("add_index", "ix_registry_entry_release_terminate"),
+                ("remove_index", "ix_registry_entry_release_decision"),
+            ]
         with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
             conn.execute(db.registry_entry.insert().values(**_entry(999)))
         _refused(exc)
     finally:
         engine.dispose()
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0003"
+    assert db.current_revision(db_url) == "0004"
+
+
+def _index_definitions(conn) -> dict[str, str]:
+    if conn.dialect.name == "postgresql":
+        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_entry'"
+    else:
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'registry_entry'"
+    return {name: " ".join(str(text).split()) for name, text in conn.exec_driver_sql(sql)}
+
+
+def test_0004_indexes_only_entries_with_a_kpj_and_the_terminations(db_url):
+    """The KPJ index holds the entries with a KPJ, the terminate index the TERMINATE
+    entries; the look-ups that need them use them; 0004 downgrades to the full indexes of
+    0003 and upgrades again, the data kept."""
+    from alembic import command
+
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            release = _release(conn)
+            rows = [
+                {**_entry(release, f"32750141019{i:05d}"), "kpj": f"1{i:010d}" if i % 10 == 0 else None,
+                 "decision": "TERMINATE" if i == 20 else "KEEP"}
+                for i in range(200)
+            ]  # fmt: skip
+            conn.execute(db.registry_entry.insert(), rows)
+            conn.execute(
+                db.registry_release.update()
+                .where(db.registry_release.c.release_id == release)
+                .values(status="PUBLISHED")
+            )
+            definitions = _index_definitions(conn)
+        assert "kpj IS NOT NULL" in definitions["ix_registry_entry_release_kpj"]
+        assert "TERMINATE" in definitions["ix_registry_entry_release_terminate"]
+        assert "ix_registry_entry_release_decision" not in definitions
+        assert db.terminated_kpjs(engine, "2026-09") == frozenset({"10000000020"})
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN SELECT kpj FROM registry_entry WHERE release_id = ? "
+                        "AND decision = 'TERMINATE' AND kpj IS NOT NULL", (release,)
+                    )
+                )  # fmt: skip
+                # one of the partial indexes (a few entries), not all of the release's
+                assert "_terminate" in plan or "_kpj (release_id=? AND kpj>?)" in plan
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN SELECT nik FROM registry_entry WHERE release_id = ? "
+                        "AND kpj = ?", (release, "10000000010")
+                    )
+                )  # fmt: skip
+                assert "ix_registry_entry_release_kpj" in plan
+
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(db._alembic_config(conn), "0003")
+        with engine.connect() as conn:
+            definitions = _index_definitions(conn)
+        assert "WHERE" not in definitions["ix_registry_entry_release_kpj"].upper()
+        assert "ix_registry_entry_release_decision" in definitions
+        assert "ix_registry_entry_release_terminate" not in definitions
+    finally:
+        engine.dispose()
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == "0004"
+    engine = db.make_engine(db_url)
+    try:
+        assert db.terminated_kpjs(engine, "2026-09") == frozenset({"10000000020"})
+    finally:
+        engine.dispose()
