@@ -243,6 +243,21 @@ def test_data_docs_list_every_extract_and_show_no_personal_data(make):
         assert name not in html
 
 
+def test_with_or_without_data_docs_the_results_are_the_same(make):
+    """Without Data Docs the suites run on the batch directly (nothing stored); with them
+    through validation definitions (stored for the site): the same results either way."""
+    dukcapil = make.dukcapil(n=12)
+    dukcapil.loc[1, "NIK"] = "9999" + dukcapil.loc[1, "NIK"][4:]
+    dukcapil.loc[3, "TGL_LHR"] = "31-02-1990"
+    path = make.file(dukcapil)
+    plain = _validate(make, path, data_docs=False)
+    with_docs = _validate(make, path, data_docs=True)
+    assert plain.expectation_results == with_docs.expectation_results
+    assert len(plain.expectation_results) > 20
+    assert sum(not r.success for r in plain.expectation_results) >= 2
+    assert plain.extract_checks == with_docs.extract_checks
+
+
 def test_verification_results_with_the_contract_defaults(make):
     """Callers pass only the work folder: the contract's 1% gate and a size cap apply."""
     frame = make.verifikasi(n=6)
