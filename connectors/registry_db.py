@@ -990,6 +990,8 @@ def _copy_into(conn: Connection, table: Table, frame: pd.DataFrame, order: np.nd
 
 #: COPY text format escapes (backslash first)
 _COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+#: any character COPY's text format escapes
+_COPY_SPECIAL = r"[\\\t\n\r]"
 _COPY_NULL = "\\N"
 _TEXT = pa.large_string()
 
@@ -1011,9 +1013,10 @@ def _copy_field(values: pd.Series) -> pa.Array:
     else:
         strings = values if isinstance(dtype, pd.StringDtype) else values.astype("string")
         text = pc.cast(pa.array(strings, from_pandas=True), _TEXT)
-        for old, new in _COPY_ESCAPES:
-            if pc.any(pc.match_substring(text, old)).as_py():  # a scan; rarely a copy
-                text = pc.replace_substring(text, old, new)
+        if pc.any(pc.match_substring_regex(text, _COPY_SPECIAL)).as_py():  # one scan
+            for old, new in _COPY_ESCAPES:  # rarely: a copy per character escaped
+                if pc.any(pc.match_substring(text, old)).as_py():
+                    text = pc.replace_substring(text, old, new)
     return pc.fill_null(text, pa.scalar(_COPY_NULL, _TEXT))
 
 
