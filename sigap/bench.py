@@ -148,6 +148,7 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
     started = time.perf_counter()
     import expectations.validate  # noqa: F401 - Great Expectations: several seconds
     from flows.monthly import monthly_reconciliation
+    from sigap.runtime import local_flow_runs
 
     import_seconds = time.perf_counter() - started
     from infra.local_sshd import LocalSshd
@@ -234,7 +235,7 @@ def _run_periods(periods, config: Path, console: Console, profile: Path | None, 
     for period in periods:
         console.rule(f"[bold]period {period}{label}")
         start = time.perf_counter()
-        with _profiled(profile, period):
+        with _profiled(profile, period), local_flow_runs():
             summary = monthly_reconciliation(period=period, config=str(config))
         total = time.perf_counter() - start
         floor = pyarrow_floor([Path(v.file) for v in summary.validations])

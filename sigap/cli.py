@@ -103,11 +103,13 @@ def run(
 ) -> None:
     """Reconcile one period against the configured SFTP servers and publish a release."""
     from flows.monthly import monthly_reconciliation
+    from sigap.runtime import local_flow_runs
 
-    summary = monthly_reconciliation(
-        period=period, force=force, accept_flagged=accept_flagged or None,
-        config=str(config) if config else None,
-    )
+    with local_flow_runs():
+        summary = monthly_reconciliation(
+            period=period, force=force, accept_flagged=accept_flagged or None,
+            config=str(config) if config else None,
+        )
     print_summary(summary)
 
 
@@ -194,8 +196,10 @@ def verify_results(
 def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
     """Run the re-verification flow (kelurahan worklists) for a period's latest release."""
     from flows.reverification import reverification
+    from sigap.runtime import local_flow_runs
 
-    summary = reverification(period=period, config=str(config) if config else None)
+    with local_flow_runs():
+        summary = reverification(period=period, config=str(config) if config else None)
     console.print(f"{summary.open_cases:,} open cases, worklists in {summary.folder}")
 
 

@@ -66,6 +66,7 @@ def run_demo(*, workdir: Path, residents: int, start: str, months: int, seed: in
     from connectors.sftp_server import EmbeddedSftpServer
     from flows.monthly import monthly_reconciliation
     from sigap.cli import print_summary
+    from sigap.runtime import local_flow_runs
     from sigap.settings import RuleSettings, Settings, SourcesSettings, to_toml
 
     workdir = workdir.resolve()
@@ -89,7 +90,8 @@ def run_demo(*, workdir: Path, residents: int, start: str, months: int, seed: in
         )
         for period in periods:
             console.rule(f"[bold]monthly reconciliation {period}")
-            summary = monthly_reconciliation(period=period, config=str(config))
+            with local_flow_runs():
+                summary = monthly_reconciliation(period=period, config=str(config))
             print_summary(summary)
             summaries.append(summary)
     _print_overview(summaries, workdir, settings, console)
