@@ -148,7 +148,6 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
     started = time.perf_counter()
     import expectations.validate  # noqa: F401 - Great Expectations: several seconds
     from flows.monthly import monthly_reconciliation
-    from sigap.runtime import local_flow_runs
 
     import_seconds = time.perf_counter() - started
     from infra.local_sshd import LocalSshd
@@ -231,6 +230,8 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
 def _run_periods(periods, config: Path, console: Console, profile: Path | None, label: str,
                  monthly_reconciliation) -> dict:
     """One round: each period end to end, with its floor; the figures per period."""
+    from sigap.runtime import local_flow_runs
+
     out: dict = {}
     for period in periods:
         console.rule(f"[bold]period {period}{label}")
