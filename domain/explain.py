@@ -108,17 +108,31 @@ class _Evidence:
 def eligible_clause(
     desil: pd.Series, umur: pd.Series, jenis_pkrjn: pd.Series, pkh: pd.Series
 ) -> pd.Series:
-    """``ELIGIBLE: desil 3, age 42, occupation 84 PEDAGANG (INFORMAL)[, PKH]``."""
-    pkh_text = np.where(pkh.fillna(False).to_numpy(dtype=bool), ", PKH", "")
-    return (
+    """``ELIGIBLE: desil 3, age 42, occupation 84 PEDAGANG (INFORMAL)[, PKH]``.
+
+    Written once per distinct (desil, age, occupation, PKH), a few thousand for the half
+    million residents of a city's registry, then spread to the rows."""
+    columns = [desil, umur, jenis_pkrjn, pd.Series(pkh.fillna(False).to_numpy(dtype=bool))]
+    key = np.zeros(len(desil), dtype=np.int64)
+    levels = []
+    for column in columns:  # one code per value (null included), then one per combination
+        part, values = pd.factorize(pd.Series(column).reset_index(drop=True), use_na_sentinel=False)
+        key = key * (len(values) + 1) + part
+        levels.append((part, values))
+    codes, _ = pd.factorize(key)
+    first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # a row of each combination
+    parts = [pd.Series(values.take(part[first])) for part, values in levels]
+    text = (
         f"{ELIGIBLE}: desil "
-        + _ints(desil)
+        + _ints(parts[0])
         + ", age "
-        + _ints(umur)
+        + _ints(parts[1])
         + ", occupation "
-        + occupation_label(jenis_pkrjn)
-        + pd.Series(pkh_text, index=desil.index, dtype="str")
+        + occupation_label(parts[2])
+        + pd.Series(np.where(parts[3].to_numpy(dtype=bool), ", PKH", ""), dtype="str")
     )
+    return pd.Series(text.array.take(codes), index=desil.index)
 
 
 # -- one clause builder per reason: rows that have the reason in, clause text out ----------
