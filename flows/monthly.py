@@ -23,7 +23,7 @@ from domain.periods import parse_period, period_for_schedule
 from sigap.errors import ValidationFailed
 from sigap.settings import load_settings, rule_parameters
 from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
-from tasks.progress import StageProgress, frozen_heap, use_jemalloc
+from tasks.progress import StageProgress, frozen_heap, use_memory_pool
 
 
 def resolve_period(period: str | None) -> str:
@@ -70,7 +70,7 @@ def monthly_reconciliation(
         period, ["download", "validate", "reconcile", "changes", "publish", "report"]
     )
 
-    use_jemalloc()  # pyarrow's buffers: pages kept for reuse, not faulted in again
+    use_memory_pool(settings.scale.arrow_memory_pool)  # jemalloc: freed pages reused
     # the run's garbage collections skip the objects the process already had
     with frozen_heap():
         try:

@@ -167,6 +167,10 @@ class ScaleSettings(BaseModel):
         None,
         description="hand the parts to the workers as Parquet files in this folder instead of through the Dask graph; every worker must see it at the same path (absolute with `dask_address`)",
     )
+    arrow_memory_pool: Literal["jemalloc", "mimalloc", "system"] = Field(
+        "jemalloc",
+        description="pyarrow's memory pool for the flow's process: `jemalloc` keeps freed pages about a second for reuse (pyarrow's default `mimalloc` hands them back within milliseconds, and faulting them in again is most of what a cold parse of a city's extract costs); a build without the one named keeps pyarrow's default",
+    )
 
     @property
     def uses_dask(self) -> bool:

@@ -54,25 +54,28 @@ def release_memory(*, collect: bool = False) -> None:
         pass
 
 
-def use_jemalloc() -> str:
-    """Make jemalloc pyarrow's default memory pool, where this pyarrow build has it (the
-    Linux wheels do), unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses one; returns the pool's
-    backend name.
+def use_memory_pool(backend: str = "jemalloc") -> str:
+    """Make ``backend`` (``jemalloc``, ``mimalloc`` or ``system``; the setting
+    ``scale.arrow_memory_pool``) pyarrow's default memory pool, where this pyarrow build
+    has it (the Linux wheels have all three); returns the pool's backend name.
 
     pyarrow's default, mimalloc, hands freed pages back to the system about 10 ms after
     they are freed, so the next allocation of the same size faults fresh pages in again;
     jemalloc keeps them about a second, long enough for the next column of the same
     extract. A period's validation (three extracts, the first in a fresh process) took
     12.6-13.3 s with mimalloc and 9.6-10.8 s with jemalloc, peaking 100-150 MiB lower."""
-    import os
-
     import pyarrow as pa
 
-    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL") and (
-        "jemalloc" in pa.supported_memory_backends()
-    ):
-        if pa.default_memory_pool().backend_name != "jemalloc":
-            pa.set_memory_pool(pa.jemalloc_memory_pool())
+    pools = {
+        "jemalloc": pa.jemalloc_memory_pool,
+        "mimalloc": pa.mimalloc_memory_pool,
+        "system": pa.system_memory_pool,
+    }
+    if backend not in pools:
+        raise ValueError(f"unknown pyarrow memory pool {backend!r}: one of {', '.join(pools)}")
+    if backend in pa.supported_memory_backends():
+        if pa.default_memory_pool().backend_name != backend:
+            pa.set_memory_pool(pools[backend]())
     return pa.default_memory_pool().backend_name
 
 
