@@ -30,7 +30,7 @@ def rss_bytes() -> int:
 
 def release_memory(*, collect: bool = False) -> None:
     """Hand memory freed by the work just done back to the system: a Python collection,
-    Arrow's memory pool (mimalloc keeps freed pages for reuse) and glibc's heap
+    Arrow's memory pool (which keeps freed pages for reuse) and glibc's heap
     (``malloc_trim``, where numpy's buffers live). Called between stages and between
     extracts, so that the next one does not grow on top of the slack the previous one left
     (the peak of a long run is the peak of its largest step, not their sum).
