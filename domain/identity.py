@@ -46,19 +46,10 @@ def _parts(
     return keys, shaped, dd, mm, yy, serial
 
 
-def nik_problems(nik: pd.Series) -> pd.Series:
-    """The first structural rule each NIK breaks (``NIK_FORMAT``, ``NIK_REGION``,
-    ``NIK_DATE``, ``NIK_SERIAL``), or null when it is well formed."""
-    out = np.full(len(nik), None, dtype=object)
-    for rule, mask in nik_problem_masks(nik).items():
-        out[mask] = rule
-    return pd.Series(out, index=nik.index, dtype="string")
-
-
 def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
-    """Per rule, where it is the *first* rule the NIK breaks (the masks are disjoint;
-    a well-formed NIK is in none): :func:`nik_problems` as boolean arrays, without
-    building millions of rule names."""
+    """Per structural rule (``NIK_FORMAT``, ``NIK_REGION``, ``NIK_DATE``,
+    ``NIK_SERIAL``), where it is the *first* rule the NIK breaks: the masks are disjoint
+    and a well-formed NIK is in none (boolean arrays, no per-row rule names)."""
     keys, shaped, dd, mm, yy, serial = _parts(nik)
     region_ok = _region_ok(keys, shaped)
     date_ok = _date_ok(dd, mm, yy)
@@ -96,8 +87,8 @@ def _kecamatan_numbers() -> np.ndarray:
 
 
 def nik_valid_mask(nik: pd.Series) -> np.ndarray:
-    """True where the NIK is well formed (:func:`nik_problems` is null), as a boolean
-    array, without building the rule names (the fast path for millions of rows)."""
+    """True where the NIK is well formed (in none of :func:`nik_problem_masks`), as a
+    boolean array, without building the four masks (the fast path for millions of rows)."""
     keys, shaped, dd, mm, yy, serial = _parts(nik)
     return shaped & _date_ok(dd, mm, yy) & _region_ok(keys, shaped) & (serial != 0)
 

@@ -156,7 +156,7 @@ class ExpectColumnValuesToBeValidNik(ColumnMapExpectation):
     """Expect column values to be well-formed NIKs: 16 digits ``PPKKCC DDMMYY SSSS`` whose
     first six digits are an existing kecamatan (Kepmendagri 2025), whose DDMMYY is a real
     date (women: day + 40) and whose serial is not 0000. Covers the rules ``NIK_FORMAT``,
-    ``NIK_REGION``, ``NIK_DATE`` and ``NIK_SERIAL`` (``domain.identity.nik_problems``)."""
+    ``NIK_REGION``, ``NIK_DATE`` and ``NIK_SERIAL`` (``domain.identity.nik_problem_masks``)."""
 
     map_metric = "column_values.sigap_valid_nik"
     success_keys = ("mostly",)
