@@ -7,7 +7,11 @@ All functions are vectorised over pandas Series.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +28,46 @@ NIK_SERIAL = "NIK_SERIAL"  # serial 0000
 
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
+_T = TypeVar("_T")
+_memo = threading.local()
+
+
+@contextmanager
+def nik_memo() -> Iterator[None]:
+    """Within the block, what this module derives from a NIK column (its ``int64`` keys,
+    the parts they embed, which rules hold) is computed once per column and reused.
+
+    Validation judges one NIK column many times: for the quarantine masks, then again in
+    each Great Expectations expectation that documents the same rules (the well-formed
+    test alone three times for Dukcapil). A column is recognised by its Arrow data (a
+    pyarrow-backed ``str`` Series), which is immutable; the memo keeps a reference to that
+    data, so that it cannot be freed and its identity taken by another column while the
+    block runs. Other Series (object dtype, numpy strings) are never memoised. Results are
+    read-only arrays. Each thread has its own memo, emptied when the block ends."""
+    previous = getattr(_memo, "columns", None)
+    _memo.columns = {}
+    try:
+        yield
+    finally:
+        _memo.columns = previous
+
+
+def _memoised(nik: pd.Series, what: str, compute: Callable[[], _T]) -> _T:
+    """``compute()``, or its result for this column earlier in the :func:`nik_memo` block."""
+    columns = getattr(_memo, "columns", None)
+    data = getattr(getattr(nik, "array", None), "_pa_array", None)
+    if columns is None or data is None:
+        return compute()
+    held, results = columns.setdefault(id(data), (data, {}))
+    if held is not data:  # cannot happen while ``data`` is held; never trust a stale id
+        return compute()
+    if what not in results:
+        value = compute()
+        for array in value if isinstance(value, tuple) else (value,):
+            array.flags.writeable = False  # shared by every caller of the block
+        results[what] = value
+    return results[what]
+
 
 def normalise_nik(nik: pd.Series) -> pd.Series:
     """Strip surrounding white space; nothing else (a NIK with letters or inner spaces stays
@@ -36,7 +80,12 @@ def _parts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(keys, shaped, dd, mm, yy, serial)`` as integer arrays, computed arithmetically
     from :func:`nik_keys` (no per-row text slicing: this runs on millions of rows)."""
-    keys = nik_keys(nik)
+    return _memoised(nik, "parts", lambda: _split(nik_keys(nik)))
+
+
+def _split(
+    keys: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     shaped = keys >= 0
     safe = np.where(shaped, keys, 0)
     serial = (safe % 10_000).astype(np.int16)
@@ -50,9 +99,8 @@ def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
     """Per structural rule (``NIK_FORMAT``, ``NIK_REGION``, ``NIK_DATE``,
     ``NIK_SERIAL``), where it is the *first* rule the NIK breaks: the masks are disjoint
     and a well-formed NIK is in none (boolean arrays, no per-row rule names)."""
-    keys, shaped, dd, mm, yy, serial = _parts(nik)
-    region_ok = _region_ok(keys, shaped)
-    date_ok = _date_ok(dd, mm, yy)
+    _, shaped, _, _, _, serial = _parts(nik)
+    region_ok, date_ok = _region_and_date_ok(nik)
     wrong_region = shaped & ~region_ok
     wrong_date = shaped & region_ok & ~date_ok
     return {
@@ -61,6 +109,16 @@ def nik_problem_masks(nik: pd.Series) -> dict[str, np.ndarray]:
         NIK_DATE: wrong_date,
         NIK_SERIAL: shaped & region_ok & date_ok & (serial == 0),
     }
+
+
+def _region_and_date_ok(nik: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Where the first six digits are a kecamatan, and where DDMMYY is a real date."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        keys, shaped, dd, mm, yy, _ = _parts(nik)
+        return _region_ok(keys, shaped), _date_ok(dd, mm, yy)
+
+    return _memoised(nik, "region and date", compute)
 
 
 def _date_ok(dd: np.ndarray, mm: np.ndarray, yy: np.ndarray) -> np.ndarray:
@@ -89,8 +147,13 @@ def _kecamatan_numbers() -> np.ndarray:
 def nik_valid_mask(nik: pd.Series) -> np.ndarray:
     """True where the NIK is well formed (in none of :func:`nik_problem_masks`), as a
     boolean array, without building the four masks (the fast path for millions of rows)."""
-    keys, shaped, dd, mm, yy, serial = _parts(nik)
-    return shaped & _date_ok(dd, mm, yy) & _region_ok(keys, shaped) & (serial != 0)
+
+    def compute() -> np.ndarray:
+        _, shaped, _, _, _, serial = _parts(nik)
+        region_ok, date_ok = _region_and_date_ok(nik)
+        return shaped & date_ok & region_ok & (serial != 0)
+
+    return _memoised(nik, "valid", compute).copy()
 
 
 def is_valid_nik(nik: pd.Series) -> pd.Series:
@@ -173,8 +236,13 @@ def nik_keys(nik: pd.Series) -> np.ndarray:
     A 16-digit NIK fits in 64 bits and never starts with ``0`` (province codes are 11..99),
     so the key orders exactly as the text does. Joining millions of rows on these keys is
     several times faster and lighter than on strings. Surrounding white space is not
-    stripped here: callers pass normalised NIKs (:func:`normalise_nik`).
+    stripped here: callers pass normalised NIKs (:func:`normalise_nik`). The result is
+    read-only inside a :func:`nik_memo` block.
     """
+    return _memoised(nik, "keys", lambda: _keys(nik))
+
+
+def _keys(nik: pd.Series) -> np.ndarray:
     arr = pa.array(nik.astype("str"), type=pa.large_string(), from_pandas=True)
     shaped = pc.fill_null(
         pc.and_(pc.equal(pc.binary_length(arr), 16), pc.ascii_is_decimal(arr)), False

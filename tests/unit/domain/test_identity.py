@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import identity
 from domain.identity import (
     NIK_DATE,
     NIK_FORMAT,
@@ -16,8 +17,10 @@ from domain.identity import (
     nik_agrees_with_registry,
     nik_birth_date,
     nik_keys,
+    nik_memo,
     nik_problem_masks,
     nik_sex,
+    nik_valid_mask,
 )
 
 
@@ -127,3 +130,54 @@ def test_embedded_date_and_agreement_match_the_plain_definition(rows):
     expected_sex = pd.Series(np.where(female, 2, 1), dtype="Int8").where(dd.notna())
     agree = (expected.eq(registry).fillna(False) & expected_sex.eq(sex).fillna(False)).astype(bool)
     assert nik_agrees_with_registry(nik, registry, sex).tolist() == agree.tolist()
+
+
+# --- nik_memo: one column parsed once per block ----------------------------------------
+_MEMO_NIKS = ["3275014101900001", "3275015505850002", "12345", None, "3275010000000000"]
+
+
+def test_nik_memo_parses_a_column_once_and_gives_the_same_answers(monkeypatch):
+    nik = pd.Series(_MEMO_NIKS, dtype="str")
+    plain = (nik_keys(nik), nik_valid_mask(nik), nik_problem_masks(nik))
+    calls = []
+    real = identity._keys
+    monkeypatch.setattr(identity, "_keys", lambda s: calls.append(1) or real(s))
+
+    with nik_memo():
+        keys = nik_keys(nik)
+        again = nik_keys(nik.rename("other"))  # another Series over the same Arrow data
+        valid = nik_valid_mask(nik)
+        masks = nik_problem_masks(nik)
+        assert nik_agrees_with_registry(
+            nik, pd.Series(pd.to_datetime(["1990-01-01"] * 5)), pd.Series([2] * 5)
+        ).iloc[0]
+    assert len(calls) == 1 and again is keys
+    np.testing.assert_array_equal(keys, plain[0])
+    np.testing.assert_array_equal(valid, plain[1])
+    for rule, mask in plain[2].items():
+        np.testing.assert_array_equal(masks[rule], mask)
+    # shared results are read-only; the caller's own copy of the mask is not
+    assert not keys.flags.writeable and valid.flags.writeable
+    with pytest.raises(ValueError):
+        keys[0] = 0
+
+
+def test_nik_memo_tells_columns_apart_and_forgets_when_the_block_ends(monkeypatch):
+    first = pd.Series(_MEMO_NIKS, dtype="str")
+    second = pd.Series(list(reversed(_MEMO_NIKS)), dtype="str")
+    calls = []
+    real = identity._keys
+    monkeypatch.setattr(identity, "_keys", lambda s: calls.append(1) or real(s))
+    with nik_memo():
+        a, b = nik_keys(first), nik_keys(second)
+        np.testing.assert_array_equal(b, a[::-1])
+    assert len(calls) == 2
+    with nik_memo():
+        nik_keys(first)
+    assert len(calls) == 3  # a new block computes again
+    nik_keys(first), nik_keys(first)
+    assert len(calls) == 5  # outside a block nothing is kept
+    # object-dtype text has no immutable data to recognise: never memoised
+    with nik_memo():
+        nik_keys(first.astype(object)), nik_keys(first.astype(object))
+    assert len(calls) == 7
