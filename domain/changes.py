@@ -282,7 +282,7 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 class _Aligned:
     """One source's baseline and current rows of the people in scope, by NIK."""
 
-    before: pd.DataFrame  # baseline rows of NIKs present in both; row i pairs with ...
+    before: pd.DataFrame  # baseline rows (without NIK) of NIKs in both; row i pairs with
     after: pd.DataFrame  # ... current row i
     new: pd.DataFrame  # current rows whose NIK is not in the baseline
     gone: pd.DataFrame  # baseline rows whose NIK is not in the current extract
@@ -319,10 +319,14 @@ class _NikCodes:
                 _refuse_duplicates(name, texts[name], keys[name])
 
     def _encode(self, text: pd.Series, keys: np.ndarray) -> np.ndarray:
-        codes = np.full(len(keys), self.size, dtype=np.int64)
         shaped = keys >= 0
+        if len(self._valid) and shaped.all():  # an accepted extract: every NIK is shaped
+            codes = self._valid.get_indexer(keys)  # a hash lookup; -1: not in scope
+            codes[codes < 0] = self.size
+            return codes  # (no odd NIK: those are not 16 digits)
+        codes = np.full(len(keys), self.size, dtype=np.int64)
         if len(self._valid) and shaped.any():
-            pos = self._valid.get_indexer(keys[shaped])  # a hash lookup; -1: not in scope
+            pos = self._valid.get_indexer(keys[shaped])
             found = pos >= 0
             codes[np.flatnonzero(shaped)[found]] = pos[found]
         odd = ~shaped & text.notna().to_numpy()
@@ -359,13 +363,29 @@ class _NikCodes:
         paired = b_pos >= 0
         b_rows = np.flatnonzero(in_scope[bc] & (pos_a[bc] < 0))
         bf, af = frames[before], frames[after]
+        compared = [c for c in bf.columns if c != "NIK"]  # the pair's NIK is the after's
         return _Aligned(
-            before=bf.iloc[b_pos[paired]].reset_index(drop=True),
-            after=af.iloc[a_rows[paired]].reset_index(drop=True),
-            new=af.iloc[a_rows[~paired]].reset_index(drop=True),
-            gone=bf.iloc[b_rows].reset_index(drop=True),
+            before=_take_rows(bf, b_pos[paired], compared),
+            after=_take_rows(af, a_rows[paired], af.columns),
+            new=_take_rows(af, a_rows[~paired], af.columns),
+            gone=_take_rows(bf, b_rows, bf.columns),
             gone_codes=bc[b_rows],
         )
+
+
+def _take_rows(frame: pd.DataFrame, rows: np.ndarray, columns) -> pd.DataFrame:
+    """``frame.iloc[rows][columns]`` with a fresh index. When many rows are taken, a text
+    column is first made one contiguous Arrow array: taking from the dozens of chunks of
+    a parsed or Parquet-read column costs several times more than joining them once."""
+    many = len(rows) * 8 > len(frame)
+    out = {}
+    for name in columns:
+        values = frame[name].array
+        data = getattr(values, "_pa_array", None)
+        if many and isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:
+            values = type(values)(data.combine_chunks(), dtype=values.dtype)
+        out[name] = values.take(rows)
+    return pd.DataFrame(out, copy=False)
 
 
 def _refuse_duplicates(name: str, text: pd.Series, keys: np.ndarray) -> None:
