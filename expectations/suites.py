@@ -391,7 +391,8 @@ def extract_checks_frame(parsed: ParsedExtract, rejected: np.ndarray) -> pd.Data
             ),
             "_stray_cr": np.concatenate((stray, np.zeros(len(bad), bool))).astype("float64"),
             "_rejected": np.concatenate((rejected, np.ones(len(bad), bool))).astype("float64"),
-        }
+        },
+        copy=False,  # one block per column: not stacked into a 2-D block only to be cut apart
     )
 
 
