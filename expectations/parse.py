@@ -208,27 +208,28 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
 def _strip(values: pd.Series) -> pd.Series:
     """Strip surrounding white space; a value left empty is null.
 
-    A column with nothing to strip (nearly always) is returned as delivered, without a
-    copy (a city's text is ~300 MB): the first and last byte of every value are looked
-    at straight from the Arrow buffers (:func:`_edges_are_plain`). Otherwise the column
-    is trimmed once with Arrow and, if that changed nothing, still kept as delivered."""
+    The first and last byte of every value are looked at straight from the Arrow buffers
+    (:func:`_edge_rows`): a value that is non-empty and begins and ends in printable ASCII
+    other than a space has nothing to strip. A column with no other value (nearly always)
+    is returned as delivered, without a copy (a city's text is ~300 MB). Otherwise it is
+    trimmed once with Arrow; a second copy, for the nulls, is made only when a value was
+    left empty, and if trimming changed nothing the column is kept as delivered."""
     text = values.astype("str")
     arrow = getattr(text.array, "_pa_array", None)
-    if arrow is None:  # not Arrow-backed: the plain path
+    odd = None if arrow is None else _edge_rows(arrow)
+    if odd is None:  # not Arrow-backed text: the plain path
         text = text.str.strip()
         return text.where(text != "")
-    if _edges_are_plain(arrow):
+    if not odd.any():
         return text
-    lengths = pc.binary_length(arrow)
     trimmed = pc.utf8_trim_whitespace(arrow)
-    trimmed_lengths = pc.binary_length(trimmed)
-    if pc.all(pc.equal(trimmed_lengths, lengths)).as_py() is not False and (
-        pc.any(pc.equal(lengths, 0)).as_py() is not True
-    ):
-        return text
-    emptied = pc.equal(trimmed_lengths, 0)
-    stripped = pc.if_else(emptied, pa.scalar(None, trimmed.type), trimmed)
-    return pd.Series(pd.array(stripped, dtype=text.dtype), index=text.index, name=text.name)
+    lengths = pc.binary_length(trimmed)
+    emptied = pc.equal(lengths, 0)
+    if pc.any(emptied).as_py():
+        trimmed = pc.if_else(emptied, pa.scalar(None, trimmed.type), trimmed)
+    elif pc.all(pc.equal(lengths, pc.binary_length(arrow))).as_py() is not False:
+        return text  # padded nowhere after all (e.g. names that begin with an accent)
+    return pd.Series(pd.array(trimmed, dtype=text.dtype), index=text.index, name=text.name)
 
 
 #: bytes that can begin or end a value with nothing to strip: printable ASCII but space
@@ -236,31 +237,37 @@ _PLAIN_EDGE = np.zeros(256, dtype=bool)
 _PLAIN_EDGE[0x21:0x7F] = True
 
 
-def _edges_are_plain(arrow: pa.ChunkedArray) -> bool:
-    """Every value is non-empty and its first and last bytes are printable ASCII other
-    than a space (so it has nothing to strip). False means "look closer": a value is
-    empty, or an edge byte is something else, or the array is not a string array."""
-    for chunk in arrow.chunks:
+def _edge_rows(arrow: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """Per value, True where it may have something to strip: it is empty, or its first
+    or last byte is not printable ASCII other than a space (nulls are False). ``None``
+    when the array is not a string array."""
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    parts = []
+    for chunk in chunks:
         if chunk.type == pa.string():
             width = np.int32
         elif chunk.type == pa.large_string():
             width = np.int64
         else:
-            return False
+            return None
         if len(chunk) == chunk.null_count:
+            parts.append(np.zeros(len(chunk), dtype=bool))
             continue
         _, offsets, data = chunk.buffers()
         bounds = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
         starts, ends = bounds[:-1], bounds[1:]
+        odd = ends <= starts  # empty
+        text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+        if len(text):
+            last = len(text) - 1
+            odd |= ~_PLAIN_EDGE[text[np.minimum(starts, last)]]
+            odd |= ~_PLAIN_EDGE[text[np.clip(ends - 1, 0, last)]]
         if chunk.null_count:
-            valid = chunk.is_valid().to_numpy(zero_copy_only=False)
-            starts, ends = starts[valid], ends[valid]
-        if (ends <= starts).any():
-            return False
-        text = np.frombuffer(data, dtype=np.uint8)
-        if not (_PLAIN_EDGE[text[starts]].all() and _PLAIN_EDGE[text[ends - 1]].all()):
-            return False
-    return True
+            odd &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        parts.append(odd)
+    if not parts:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def _parse_column(

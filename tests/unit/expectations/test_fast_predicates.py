@@ -104,3 +104,14 @@ def test_strip_agrees_with_python_on_sliced_and_chunked_arrow_text(values, cut, 
     series = pd.Series(pd.arrays.ArrowStringArray(arrow) if not large else arrow.to_pandas(types_mapper=pd.ArrowDtype))
     series = series.astype("str")
     assert _plain(_strip(series)) == _python_strip(pd.Series(values, dtype=object))
+
+
+def test_strip_keeps_a_column_with_nothing_to_strip_as_delivered():
+    """No copy of the text when no value is padded or empty, including values that only
+    begin or end in a non-ASCII letter (they are looked at closer, and kept)."""
+    for values in (["ANI", "BUDI"], ["ÉMILE", "ANI", "JOSÉ"]):
+        series = pd.Series(values, dtype="str")
+        out = _strip(series)
+        assert out.array._pa_array is series.array._pa_array
+    padded = pd.Series(["ANI", " BUDI", "", "É "], dtype="str")
+    assert _plain(_strip(padded)) == ["ANI", "BUDI", None, "É"]
