@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 
 from domain.changes import COMPARED_COLUMNS
 from domain.codes import Source
+from domain.identity import nik_memo
 from domain.periods import parse_period, period_for_schedule
 from sigap.errors import ValidationFailed
 from sigap.settings import load_settings, rule_parameters
@@ -115,6 +116,7 @@ def monthly_reconciliation(
             with (
                 partitioned.partition_run(settings.scale) as partitions,
                 ThreadPoolExecutor(1, thread_name_prefix="baseline-reader") as reader,
+                nik_memo(),  # this period's NIK columns: parsed to keys once for 3 and 4
             ):
                 # the previous period's baseline (Parquet) is read while reconciliation runs:
                 # Arrow's reader releases the GIL, and stage 4 needs it first
