@@ -418,8 +418,11 @@ def _whole_numbers(text: pd.Series, present: np.ndarray) -> tuple[np.ndarray, pd
     if other.any():
         shaped = shaped.copy()
         shaped[other] = p.matches(text[other], p.INT_PATTERN).to_numpy(dtype=bool)
-    kept = pc.if_else(pa.array(shaped), arrow, pa.scalar(None, arrow.type))
-    numbers = pc.cast(kept, pa.int64())
+    if (shaped | ~present).all():  # nearly always: every value delivered is a number
+        numbers = pc.cast(arrow, pa.int64())  # (nulls stay null) no copy of the text first
+    else:
+        kept = pc.if_else(pa.array(shaped), arrow, pa.scalar(None, arrow.type))
+        numbers = pc.cast(kept, pa.int64())
     if isinstance(numbers, pa.ChunkedArray):
         numbers = numbers.combine_chunks()
     mask = ~shaped
