@@ -913,6 +913,7 @@ def _bulk_load(
         return
     if order is None:
         order = np.arange(len(frame))
+    frame = _contiguous(frame)
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         _copy_into(conn, table, frame, order)
         return
@@ -925,6 +926,22 @@ def _bulk_load(
     statement = table.insert()
     for start in range(0, len(records), INSERT_BATCH_ROWS):
         conn.execute(statement, records[start : start + INSERT_BATCH_ROWS])
+
+
+def _contiguous(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every Arrow-backed column in one chunk. The rows are taken batch by
+    batch, and Arrow's take from a chunked column joins its chunks first, on every call:
+    the entries of a whole city (two chunks, participants and residents) took 1.56 s to
+    render as COPY text in 50,000-row batches, 0.97 s when joined once."""
+    joined = {}
+    for name in frame.columns:
+        values = frame[name].array
+        data = getattr(values, "_pa_array", None)
+        if isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:
+            joined[name] = type(values)(data.combine_chunks(), dtype=values.dtype)
+    if not joined:
+        return frame
+    return frame.assign(**joined)
 
 
 def _index_order(entries: pd.DataFrame) -> np.ndarray:

@@ -106,6 +106,26 @@ def test_a_city_sized_shuffle_round_trips_in_published_order(engine, make_reques
     pd.testing.assert_frame_equal(got, expected.astype(db.ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
 
 
+def test_entries_in_several_arrow_chunks_round_trip(engine, make_request, monkeypatch):
+    """Reconciliation's entries come in two chunks (participants, residents): they are
+    joined once before loading, and load the same rows in several batches."""
+    entries = db.synthetic_entries(3_000, seed=7).sample(frac=1.0, random_state=2).reset_index(drop=True)
+    chunked = pd.concat([entries.iloc[:1_000], entries.iloc[1_000:]], ignore_index=True)
+    assert chunked["evidence"].array._pa_array.num_chunks == 2
+    joined = db._contiguous(chunked)
+    assert all(
+        joined[c].array._pa_array.num_chunks == 1
+        for c in joined.columns
+        if hasattr(joined[c].array, "_pa_array")
+    )
+    pd.testing.assert_frame_equal(joined, chunked)
+    monkeypatch.setattr(db, "INSERT_BATCH_ROWS", 700)
+    outcome = db.publish_release(engine, make_request(entries=chunked))
+    got = db.release_entries(engine, outcome.release_id)
+    expected = entries.astype({c: "str" for c, d in db.ENTRY_DTYPES.items() if d == "str"})
+    pd.testing.assert_frame_equal(got, expected.astype(db.ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
+
+
 def test_release_entries_reads_only_the_entries_asked_for(engine, make_request, entries_sample):
     outcome = db.publish_release(engine, make_request())
     everything = db.release_entries(engine, outcome.release_id)
