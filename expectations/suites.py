@@ -20,8 +20,8 @@ Per extract, two suites:
 Every expectation carries ``meta`` naming the contract ``column`` and the quarantine
 ``rules`` (``expectations.predicates``) it documents, and ``kind`` (``row_rule`` or
 ``gate``). An expectation's unexpected count equals the number of rows that break any of
-its rules (tested). Results are requested with ``partial_unexpected_count = 0``: the
-Data Docs never show a value (NIKs and names are personal data).
+its rules (tested). Results are requested as BASIC with ``partial_unexpected_count = 0``:
+the Data Docs never show a value (NIKs and names are personal data).
 """
 
 from __future__ import annotations
@@ -54,9 +54,12 @@ __all__ = [
     "suite_name",
 ]
 
-#: SUMMARY counts without listing any value (no partial lists, no index query)
+#: BASIC: the unexpected counts without listing any value (``partial_unexpected_count``
+#: 0). SUMMARY gives the same counts and also filters every batch once more for the
+#: unexpected rows' index list (which is never shown): 1.42-1.69 s -> 1.33-1.44 s for
+#: Dukcapil's suites, identical results
 RESULT_FORMAT: dict = {
-    "result_format": "SUMMARY",
+    "result_format": "BASIC",
     "partial_unexpected_count": 0,
     "return_unexpected_index_query": False,
 }
