@@ -193,8 +193,8 @@ def render_csv(frame: pd.DataFrame) -> bytes:
     if frame.columns.nlevels != 1 or len(frame.columns) == 0:
         return _pandas_csv(frame)
     fields = []
-    for position in range(frame.shape[1]):
-        field = _csv_field(frame.iloc[:, position])
+    for _, column in frame.items():  # noqa: PERF102 (a DataFrame: by position, labels may repeat)
+        field = _csv_field(column)
         if field is None:
             return _pandas_csv(frame)
         fields.append(field)
