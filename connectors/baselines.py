@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from core.errors import DataError
 from domain.codes import Source
 from domain.periods import parse_period
-from sigap.errors import DataError
 
 FILE_MODE = 0o640
 DIR_MODE = 0o750

@@ -5,7 +5,7 @@ re-verification results file) into a :class:`RawExtract` whose columns are the c
 columns as strings, each row carrying the line number it had in the original file. It
 judges nothing about the values; the row rules live in ``expectations``.
 
-File-level faults raise :class:`sigap.errors.FileFormatError`, with one message that
+File-level faults raise :class:`core.errors.FileFormatError`, with one message that
 names the file and the problem: not gzip, a truncated or corrupt gzip stream, a
 decompressed size over the cap (the stream is inflated chunk by chunk with a running
 size check, so a decompression bomb never lands in memory), bytes that are not UTF-8
@@ -39,8 +39,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from zlib_ng import zlib_ng
 
+from core.errors import FileFormatError
 from domain.extracts import LINE, ExtractSpec
-from sigap.errors import FileFormatError
 
 __all__ = ["SEPARATOR", "RawExtract", "read_extract", "read_plain_csv"]
 

@@ -34,8 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.arrow_text import concatenated
+from core.errors import ChecksumMismatch
 from domain.periods import compact
-from sigap.errors import ChecksumMismatch
 
 FILE_MODE = 0o640
 DIR_MODE = 0o750
@@ -374,7 +374,7 @@ class Outbox:
     def verify(self, rel_path: str) -> str:
         """Check a committed file against its ``.sha256``; returns the digest.
 
-        Raises :class:`sigap.errors.ChecksumMismatch` when the checksum file is missing,
+        Raises :class:`core.errors.ChecksumMismatch` when the checksum file is missing,
         malformed or disagrees.
         """
         local = self.path(rel_path)

@@ -5,10 +5,10 @@ Both implementations of :class:`ExtractSource` apply the same delivery disciplin
 
 * every data file has a ``<file>.sha256`` beside it, in ``sha256sum`` format, written by the
   provider *after* the data file. A data file without its checksum file is still being
-  written: it is never read (:class:`~sigap.errors.DeliveryIncomplete`, after an optional
+  written: it is never read (:class:`~core.errors.DeliveryIncomplete`, after an optional
   poll of ``checksum_wait_seconds``);
 * the download goes to ``<dest>/<name>.part`` while its SHA-256 is computed, is compared
-  with the ``.sha256`` (:class:`~sigap.errors.ChecksumMismatch`, the ``.part`` removed) and is
+  with the ``.sha256`` (:class:`~core.errors.ChecksumMismatch`, the ``.part`` removed) and is
   renamed into place atomically only when it matches;
 * a destination that already holds a file with the announced checksum is not downloaded
   again, so a re-run fetches only what changed. Downloads are not fsync'ed: a copy torn
@@ -17,7 +17,7 @@ Both implementations of :class:`ExtractSource` apply the same delivery disciplin
 :class:`SftpSource` logs in with a private key only and pins the server's host key from a
 ``known_hosts`` file (paramiko ``RejectPolicy``: an unknown or changed key is refused, never
 added). Transient network failures are retried with exponential backoff and end in
-:class:`~sigap.errors.SftpUnavailable`; authentication and host-key failures are
+:class:`~core.errors.SftpUnavailable`; authentication and host-key failures are
 configuration errors and are not retried.
 
 Logs name the host, the file, its size and the transfer rate; never credentials.
@@ -44,8 +44,7 @@ from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 import paramiko
 import paramiko.sftp
 
-from domain.codes import Source
-from sigap.errors import (
+from core.errors import (
     AuthenticationFailed,
     ChecksumMismatch,
     ConfigError,
@@ -55,9 +54,10 @@ from sigap.errors import (
     SftpUnavailable,
     UnknownHostKey,
 )
+from domain.codes import Source
 
 if TYPE_CHECKING:
-    from sigap.settings import Settings, SftpEndpoint
+    from core.settings import Settings, SftpEndpoint
 
 __all__ = [
     "CHECKSUM_SUFFIX",
@@ -164,7 +164,7 @@ def parse_sha256_line(text: str, expected_name: str, *, checksum_file: str | Non
     entry, and its name (or the name's last path component) must be ``expected_name``'s
     file name. Returns the digest in lower case.
 
-    Raises :class:`~sigap.errors.DataError` naming ``checksum_file`` (default
+    Raises :class:`~core.errors.DataError` naming ``checksum_file`` (default
     ``<expected_name>.sha256``) when the content does not fit.
     """
     expected = posixpath.basename(expected_name.replace("\\", "/"))
@@ -280,10 +280,10 @@ class _ChecksummedSource:
     def fetch(self, relative_path: str, dest_dir: Path) -> FetchedFile:
         """Fetch ``relative_path`` into ``dest_dir/<file name>``, verified.
 
-        Raises :class:`~sigap.errors.RemoteFileMissing` (no data file),
-        :class:`~sigap.errors.DeliveryIncomplete` (no ``.sha256`` after the wait),
-        :class:`~sigap.errors.ChecksumMismatch` (nothing is left in ``dest_dir``) or
-        :class:`~sigap.errors.DataError` (an unreadable ``.sha256``).
+        Raises :class:`~core.errors.RemoteFileMissing` (no data file),
+        :class:`~core.errors.DeliveryIncomplete` (no ``.sha256`` after the wait),
+        :class:`~core.errors.ChecksumMismatch` (nothing is left in ``dest_dir``) or
+        :class:`~core.errors.DataError` (an unreadable ``.sha256``).
         """
         rel = _clean_relative(relative_path)
         remote = self._describe(rel)
@@ -333,8 +333,8 @@ class _ChecksummedSource:
     def read_text(self, relative_path: str) -> str:
         """Content of a small UTF-8 text file (BOM removed), at most 16 MiB.
 
-        Raises :class:`~sigap.errors.RemoteFileMissing` when absent,
-        :class:`~sigap.errors.DataError` when too large or not UTF-8.
+        Raises :class:`~core.errors.RemoteFileMissing` when absent,
+        :class:`~core.errors.DataError` when too large or not UTF-8.
         """
         rel = _clean_relative(relative_path)
         data = self._read_bytes(rel, MAX_TEXT_BYTES)
@@ -521,7 +521,7 @@ class SftpSource(_ChecksummedSource):
     Transient failures (socket errors, timeouts, EOF, SSH errors other than
     authentication and host key) close the connection and retry the whole operation
     ``endpoint.retries`` times, waiting ``backoff_seconds * 2**n`` in between, then raise
-    :class:`~sigap.errors.SftpUnavailable`.
+    :class:`~core.errors.SftpUnavailable`.
     """
 
     def __init__(

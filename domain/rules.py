@@ -33,3 +33,8 @@ class RuleParameters:
         """``2026.11.1+<8 hex of the parameters>``: logic version plus parameter digest."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return f"{RULES_LOGIC_VERSION}+{hashlib.sha256(blob).hexdigest()[:8]}"
+
+
+def rule_parameters(settings) -> RuleParameters:
+    """The rule parameters of the settings (``core.settings.Settings``; its ``rules`` table)."""
+    return RuleParameters(**settings.rules.model_dump())

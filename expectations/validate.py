@@ -32,6 +32,7 @@ import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 
 from connectors.extract_file import RawExtract, read_extract, read_plain_csv
+from core.errors import ValidationFailed
 from domain.extracts import VERIFIKASI, ExtractSpec
 from domain.identity import nik_memo
 from domain.periods import parse_period
@@ -39,7 +40,6 @@ from domain.privacy import mask_nik
 from expectations import gx_context, suites
 from expectations.parse import ParsedExtract, parse_extract
 from expectations.quarantine import rejects_frame, rejects_path, write_rejects
-from sigap.errors import ValidationFailed
 
 __all__ = [
     "VERIFIKASI_LABEL",

@@ -17,14 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from core.errors import ValidationFailed
+from core.memory import frozen_heap, use_memory_pool
+from core.settings import load_settings
 from domain.changes import COMPARED_COLUMNS
 from domain.codes import Source
 from domain.identity import nik_memo
 from domain.periods import parse_period, period_for_schedule
-from sigap.errors import ValidationFailed
-from sigap.settings import load_settings, rule_parameters
+from domain.rules import rule_parameters
 from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
-from tasks.progress import StageProgress, frozen_heap, use_memory_pool
+from tasks.progress import StageProgress
 
 
 def resolve_period(period: str | None) -> str:

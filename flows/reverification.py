@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from sigap.settings import load_settings
+from core.settings import load_settings
 from tasks import reverify
 
 

@@ -8,7 +8,6 @@ what to do next and exits non-zero, never a traceback.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sigap.errors import SigapError
+from core.errors import SigapError
 
 # The registry holds personal data: the embedded Prefect server sends no usage telemetry
 # unless the operator explicitly turns it on.
@@ -82,7 +81,7 @@ def _guard(fn):
 
 
 def _settings(config: Path | None, **overrides):
-    from sigap.settings import load_settings
+    from core.settings import load_settings
 
     return load_settings(config, **overrides)
 
@@ -103,7 +102,7 @@ def run(
 ) -> None:
     """Reconcile one period against the configured SFTP servers and publish a release."""
     from flows.monthly import monthly_reconciliation
-    from sigap.runtime import local_flow_runs
+    from flows.runtime import local_flow_runs
 
     with local_flow_runs():
         summary = monthly_reconciliation(
@@ -125,9 +124,12 @@ def demo(
     """Generate sample extracts, serve them from an embedded SFTP server on 127.0.0.1, and
     run the monthly reconciliation for each sample period (SQLite registry, no Prefect
     server needed)."""
-    from sigap.demo import run_demo
+    from devkit.demo import run_demo
 
-    run_demo(workdir=workdir, residents=residents, start=start, months=months, seed=seed, console=console)
+    run_demo(
+        workdir=workdir, residents=residents, start=start, months=months, seed=seed,
+        console=console, show_summary=print_summary,
+    )
 
 
 @app.command()
@@ -140,7 +142,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 42,
 ) -> None:
     """Write contract-conformant sample extracts (+ .sha256) and their ground truth."""
-    from sigap.demo import generate_sample
+    from devkit.demo import generate_sample
 
     manifest = generate_sample(out, residents=residents, start=start, months=months, seed=seed, console=console)
     console.print(f"sample written: SFTP tree [bold]{manifest.sftp_root}[/], ground truth {manifest.truth_root}")
@@ -196,7 +198,7 @@ def verify_results(
 def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
     """Run the re-verification flow (kelurahan worklists) for a period's latest release."""
     from flows.reverification import reverification
-    from sigap.runtime import local_flow_runs
+    from flows.runtime import local_flow_runs
 
     with local_flow_runs():
         summary = reverification(period=period, config=str(config) if config else None)
@@ -225,7 +227,7 @@ def bench(
 ) -> None:
     """The city-scale benchmark: two periods end to end over a real OpenSSH sshd,
     publishing to PostgreSQL; prints time and peak memory per stage and the pyarrow floor."""
-    from sigap.bench import run_bench
+    from devkit.bench import run_bench
 
     run_bench(residents=residents, workdir=workdir, database_url=database_url, output=output, console=console,
               profile=profile, repeat=repeat)
@@ -247,7 +249,7 @@ def scale_demo(
     identical."""
     import json
 
-    from sigap.scale import run_scale_demo
+    from devkit.scale import run_scale_demo
 
     figures = run_scale_demo(residents, partitions, workers, workdir, address, staging=staging, echo=console.print)
     if output:
@@ -283,7 +285,7 @@ def db_current(config: ConfigOpt = None) -> None:
 @_guard
 def settings_show(config: ConfigOpt = None) -> None:
     """The effective settings as TOML (secrets left out)."""
-    from sigap.settings import to_toml
+    from core.settings import to_toml
 
     console.print(to_toml(_settings(config)), markup=False, highlight=False)
 
@@ -291,7 +293,7 @@ def settings_show(config: ConfigOpt = None) -> None:
 @settings_app.command("table")
 def settings_table() -> None:
     """The settings table of the README (Markdown), from the fields' descriptions."""
-    from sigap.settings import settings_markdown_table
+    from core.settings import settings_markdown_table
 
     print(settings_markdown_table())
 

@@ -8,12 +8,13 @@ import dataclasses
 from pathlib import Path
 
 from connectors import registry_db
+from core.errors import DataError, SigapError
+from core.settings import Settings
 from domain import cases as case_rules
 from domain.explain import explain_person as explain_lines
 from domain.periods import parse_period
 from domain.quota import whatif
-from sigap.errors import DataError, SigapError
-from sigap.settings import Settings, rule_parameters
+from domain.rules import rule_parameters
 
 
 def _engine(settings: Settings):

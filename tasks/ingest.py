@@ -9,10 +9,10 @@ from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
 from connectors.sftp import FetchedFile, open_source
+from core.errors import RemoteFileMissing
+from core.settings import Settings
 from domain.codes import Source
 from domain.extracts import SPECS, VERIFIKASI
-from sigap.errors import RemoteFileMissing
-from sigap.settings import Settings
 from tasks.retry import BACKOFF, is_transient
 
 

@@ -73,7 +73,7 @@ from domain.reconcile import ReconcileInputs, Reconciliation
 from domain.rules import RuleParameters
 
 if TYPE_CHECKING:
-    from sigap.settings import ScaleSettings
+    from core.settings import ScaleSettings
 
 __all__ = [
     "PartitionRun",
@@ -422,7 +422,7 @@ class PartitionRun:
 
 
 def check_partition_api(scale: ScaleSettings) -> None:
-    """Raise :class:`~sigap.errors.ConfigError` when the partitions are to run on an
+    """Raise :class:`~core.errors.ConfigError` when the partitions are to run on an
     existing Dask cluster (``scale.dask_address``) and no ``PREFECT_API_URL`` is set.
 
     The Dask workers create and report their task runs through the Prefect API the flow
@@ -432,7 +432,7 @@ def check_partition_api(scale: ScaleSettings) -> None:
     machine do not. Call it before any work, so that the run fails in seconds."""
     from prefect.settings import PREFECT_API_URL
 
-    from sigap.errors import ConfigError
+    from core.errors import ConfigError
 
     if scale.partitions > 1 and scale.dask_address and not PREFECT_API_URL.value():
         raise ConfigError(
@@ -451,7 +451,7 @@ def _ephemeral_api_url() -> str:
     """The URL of the ephemeral Prefect server this process's flow run reports to."""
     from prefect.server.api.server import SubprocessASGIServer
 
-    from sigap.errors import ConfigError
+    from core.errors import ConfigError
 
     server = SubprocessASGIServer()  # the process's one instance, started by the flow run
     if not server.running:
@@ -496,7 +496,7 @@ def partition_run(scale: ScaleSettings) -> Iterator[PartitionRun]:
     import distributed
     from prefect_dask import DaskTaskRunner
 
-    from sigap.errors import ConfigError
+    from core.errors import ConfigError
 
     if scale.dask_address:
         runner = DaskTaskRunner(address=scale.dask_address)

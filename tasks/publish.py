@@ -17,11 +17,12 @@ from prefect.runtime import flow_run
 from connectors import registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
+from core.settings import Settings
 from domain import cases as case_rules
 from domain.periods import compact
 from domain.reconcile import Reconciliation
-from sigap.report import ReportData, decisions_by_kecamatan, render_html, render_markdown
-from sigap.settings import Settings, rule_parameters
+from domain.rules import rule_parameters
+from reports.release_report import ReportData, decisions_by_kecamatan, render_html, render_markdown
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 from tasks.validate import wait_for_baselines

@@ -8,12 +8,12 @@ from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
 from connectors.baselines import BaselineStore
+from core.settings import Settings
 from domain import cases as case_rules
 from domain.changes import detect_changes
 from domain.codes import Source
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
 from domain.rules import RuleParameters
-from sigap.settings import Settings
 
 
 def load_frames(

@@ -9,9 +9,9 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from connectors import registry_db
+from core.settings import Settings
 from domain.codes import Source
 from domain.periods import previous_period
-from sigap.settings import Settings
 from tasks.retry import BACKOFF, is_transient
 
 

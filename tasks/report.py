@@ -9,7 +9,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from sigap.settings import Settings
+from core.settings import Settings
 
 
 def _key(prefix: str, period: str) -> str:

@@ -6,7 +6,7 @@ retrying cannot fix them, and the run must fail with their message.
 
 from __future__ import annotations
 
-from sigap.errors import TransientError
+from core.errors import TransientError
 
 
 def is_transient(task, task_run, state) -> bool:  # Prefect's retry_condition_fn signature

@@ -14,12 +14,12 @@ from prefect.logging import get_run_logger
 from connectors import registry_db
 from connectors.baselines import BaselineStore
 from connectors.outbox import Outbox
+from core.errors import DataError, SigapError
+from core.settings import Settings
 from domain.codes import Source
 from domain.periods import compact
 from domain.reference import city_kelurahan
 from domain.worklist import address_text, worklists
-from sigap.errors import DataError, SigapError
-from sigap.settings import Settings
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 

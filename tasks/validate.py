@@ -21,11 +21,11 @@ from prefect.logging import get_run_logger
 
 from connectors.baselines import BaselineStore
 from connectors.sftp import FetchedFile
+from core.memory import release_memory
+from core.settings import Settings
 from domain.codes import Source
 from domain.extracts import SPECS
 from domain.rules import RULES_LOGIC_VERSION
-from sigap.settings import Settings
-from tasks.progress import release_memory
 
 #: the accepted frames this process validated during the current period's run, so the
 #: reconciliation does not read back the Parquet it just wrote (one period at a time)

@@ -12,7 +12,7 @@ E2E_PERIODS = ["2026-08", "2026-09", "2026-10"]
 
 @pytest.fixture(scope="session")
 def e2e_sample(tmp_path_factory):
-    from sigap.sample import generate
+    from devkit.sample import generate
 
     out = tmp_path_factory.mktemp("e2e-sample")
     return generate(out, residents=E2E_RESIDENTS, periods=E2E_PERIODS, seed=20261121)
@@ -20,7 +20,7 @@ def e2e_sample(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sftp_server(e2e_sample, tmp_path_factory):
-    from connectors.sftp_server import EmbeddedSftpServer
+    from devkit.sftp_server import EmbeddedSftpServer
 
     with EmbeddedSftpServer(root=Path(e2e_sample.sftp_root), state_dir=tmp_path_factory.mktemp("sftp-state")) as server:
         yield server

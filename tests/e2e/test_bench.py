@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.prefect, pytest.mark.sshd, pytest.mark.postgres, pytes
 
 
 def test_bench_runs_two_periods_and_writes_its_figures(prefect_harness, tmp_path):
-    from infra.local_sshd import LocalSshd
-    from sigap.bench import run_bench, throwaway_postgres
+    from devkit.local_sshd import LocalSshd
+    from devkit.bench import run_bench, throwaway_postgres
 
     from tests.conftest import skip_or_fail
 
@@ -61,7 +61,7 @@ def test_bench_runs_two_periods_and_writes_its_figures(prefect_harness, tmp_path
 
 
 def test_a_repeated_bench_refuses_a_given_database(tmp_path):
-    from sigap.bench import run_bench
+    from devkit.bench import run_bench
 
     with pytest.raises(SystemExit, match="fresh database for every round"):
         run_bench(residents=10, workdir=tmp_path, database_url="postgresql+psycopg://x/y",

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    from sigap.sample import generate
+    from devkit.sample import generate
 
     return generate(tmp_path_factory.mktemp("truth-100k"), residents=RESIDENTS, periods=PERIODS, seed=100_000)
 
@@ -50,7 +50,7 @@ def _reason_sets(values: pd.Series) -> pd.Series:
 
 
 def test_every_planted_case_matches_the_truth(sample, tmp_path):
-    from sigap.sample import read_truth
+    from devkit.sample import read_truth
 
     terminated: frozenset[str] = frozenset()
     report: list[str] = []

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from connectors import registry_db
-from sigap.settings import RuleSettings, Settings, SourcesSettings, to_toml
+from core.settings import RuleSettings, Settings, SourcesSettings, to_toml
 
 pytestmark = pytest.mark.prefect
 
@@ -55,9 +55,9 @@ def _compare_with_truth(entries: pd.DataFrame, truth: pd.DataFrame) -> list[str]
 
 def test_consecutive_periods_end_to_end(prefect_harness, e2e_sample, sftp_server, tmp_path):
     from flows.monthly import monthly_reconciliation
-    from sigap.sample import read_truth
+    from devkit.sample import read_truth
 
-    from sigap.demo import demo_quota
+    from devkit.demo import demo_quota
 
     quota = demo_quota(e2e_sample, e2e_sample.periods[0])
     config = _settings(tmp_path, sftp_server, rules=RuleSettings(quota=quota))

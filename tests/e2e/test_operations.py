@@ -15,8 +15,8 @@ import pytest
 
 from connectors import registry_db
 from domain.extracts import BPJSTK, DTSEN, DUKCAPIL
-from sigap.errors import ChecksumMismatch, ValidationFailed
-from sigap.settings import RuleSettings, Settings, SourcesSettings, to_toml
+from core.errors import ChecksumMismatch, ValidationFailed
+from core.settings import RuleSettings, Settings, SourcesSettings, to_toml
 
 pytestmark = pytest.mark.prefect
 P1, P2, P3 = "2026-08", "2026-09", "2026-10"
@@ -31,7 +31,7 @@ def tree(e2e_sample, tmp_path) -> Path:
 
 
 def _config(tmp_path: Path, root: Path, e2e_sample, **overrides) -> str:
-    from sigap.demo import demo_quota
+    from devkit.demo import demo_quota
 
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -210,7 +210,7 @@ def test_the_same_run_publishes_to_postgresql(prefect_harness, e2e_sample, tree,
     """The flow with the registry on PostgreSQL (the production setting): same code, the URL
     decides; a throwaway database, dropped afterwards."""
     from flows.monthly import monthly_reconciliation
-    from sigap.bench import throwaway_postgres
+    from devkit.bench import throwaway_postgres
 
     from tests.conftest import skip_or_fail
 

@@ -28,7 +28,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     from expectations.validate import validate_extract
-    from sigap.sample import generate, read_truth
+    from devkit.sample import generate, read_truth
 
     root = tmp_path_factory.mktemp("cli")
     sample = generate(root / "sample", residents=3_000, periods=[PERIOD], seed=5)

@@ -16,7 +16,7 @@ from domain.changes import detect_changes
 from domain.codes import Source
 from domain.reconcile import ReconcileInputs, reconcile
 from domain.rules import RuleParameters
-from sigap.scale import load_typed_frames
+from devkit.scale import load_typed_frames
 from tasks.partitioned import detect_changes_on_partitions, reconcile_on_partitions
 
 pytestmark = [pytest.mark.prefect, pytest.mark.timeout(300)]
@@ -67,7 +67,7 @@ def partitioned_run(typed: str, baseline: str, period: str, partitions: int, sta
 
 @pytest.fixture(scope="module")
 def typed(tmp_path_factory):
-    from sigap.sample import generate
+    from devkit.sample import generate
 
     root = tmp_path_factory.mktemp("dask-sample")
     manifest = generate(root / "sample", residents=5_000, periods=PERIODS, seed=7)

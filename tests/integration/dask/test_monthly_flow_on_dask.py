@@ -24,7 +24,7 @@ import pytest
 from prefect import flow, task
 from sqlalchemy import create_engine, text
 
-from sigap.settings import (
+from core.settings import (
     RuleSettings,
     ScaleSettings,
     Settings,
@@ -51,7 +51,7 @@ _TABLES = {
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    from sigap.sample import generate
+    from devkit.sample import generate
 
     return generate(
         tmp_path_factory.mktemp("monthly-dask-sample"), residents=2_000, periods=PERIODS, seed=11
@@ -62,7 +62,7 @@ def _config(path: Path, tmp: Path, registry: str, sample, **scale) -> str:
     """A settings file for one registry (its own SQLite file and outbox). The working folder
     is shared: the second registry's runs reuse the first's validation (cached on the
     files' digests) and read the accepted rows back from its baselines."""
-    from sigap.demo import demo_quota
+    from devkit.demo import demo_quota
 
     settings = Settings(
         data_dir=tmp / "data",
@@ -245,8 +245,8 @@ def test_an_existing_cluster_without_prefect_api_url_fails_before_downloading(
 # -- without a Dask setting: one process, or partitions in the flow's threads ------------------
 @flow(name="partition-run-threads-test", validate_parameters=False)
 def _without_dask(typed: str, baseline: str, partitions: int):
-    from sigap.scale import read_typed_frames
-    from sigap.settings import rule_parameters
+    from devkit.scale import read_typed_frames
+    from domain.rules import rule_parameters
     from tasks.partitioned import partition_run
 
     frames, before = read_typed_frames(Path(typed)), read_typed_frames(Path(baseline))
@@ -260,7 +260,7 @@ def _without_dask(typed: str, baseline: str, partitions: int):
 def test_without_dask_partitions_run_in_the_flows_threads_with_the_same_result(
     prefect_harness, sample, tmp_path
 ):
-    from sigap.scale import load_typed_frames
+    from devkit.scale import load_typed_frames
 
     typed = {}
     for period in PERIODS:

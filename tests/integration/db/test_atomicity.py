@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from connectors import registry_db as db
-from sigap.errors import DatabaseBusy
+from connectors.registry_db import bulk, publishing
+from core.errors import DatabaseBusy
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_failure_during_entries_insert_rolls_back(
 ):
     """The loader has already written part of the entries when it fails."""
     rows = counts_of(engine)
-    real_load = db._bulk_load
+    real_load = publishing.bulk_load
     written = {}
 
     def half_then_fail(conn, table, frame, order=None):
@@ -63,7 +64,7 @@ def test_failure_during_entries_insert_rolls_back(
             raise RuntimeError("connection dropped mid-load (injected)")
         real_load(conn, table, frame, order)
 
-    monkeypatch.setattr(db, "_bulk_load", half_then_fail)
+    monkeypatch.setattr(publishing, "bulk_load", half_then_fail)
     with pytest.raises(RuntimeError, match="injected"):
         db.publish_release(engine, make_request(tag="b"))
     assert written["rows"] == 3
@@ -75,7 +76,7 @@ def test_database_refusing_a_row_rolls_back_without_leaking_it(
 ):
     """A CHECK violation in the last of several batches: earlier batches were written in the
     transaction; the error names the constraint, not the row (no NIK, no name)."""
-    monkeypatch.setattr(db, "INSERT_BATCH_ROWS", 2)
+    monkeypatch.setattr(bulk, "INSERT_BATCH_ROWS", 2)
     rows = counts_of(engine)
     entries = entries_sample.copy()
     entries.loc[5, "decision"] = "BOGUS"

@@ -6,11 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import registry_db as db
+from devkit.bench_publish import bench_publish
 
 
 @pytest.mark.slow
 def test_bench_publish(db_url):
-    seconds = db.bench_publish(db_url, 20_000)
+    seconds = bench_publish(db_url, 20_000)
     assert seconds > 0
     engine = db.make_engine(db_url)
     try:

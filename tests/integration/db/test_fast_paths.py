@@ -15,6 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors import registry_db as db
+from connectors.registry_db import bulk, reads
+from devkit.bench_publish import synthetic_entries
+from domain.reconcile import ENTRY_DTYPES
 
 # -- COPY text and plain values (no database) ---------------------------------------------
 
@@ -41,17 +44,17 @@ def _reference_copy_text(frame: pd.DataFrame) -> bytes:
 
 
 def _typed_entries(entries: pd.DataFrame) -> pd.DataFrame:
-    return db._table_frame(entries, db.registry_entry, db.ENTRY_COLUMNS, what="entries").assign(
+    return bulk.table_frame(entries, db.registry_entry, db.ENTRY_COLUMNS, what="entries").assign(
         entry_no=np.arange(len(entries), dtype=np.int64), release_id=3
     )
 
 
 def test_copy_text_of_awkward_entries_matches_the_reference(entries_sample):
     frame = _typed_entries(entries_sample)
-    assert bytes(db._copy_text(frame)) == _reference_copy_text(frame)
+    assert bytes(bulk._copy_text(frame)) == _reference_copy_text(frame)
     # a slice (Arrow arrays with an offset) and an empty frame
-    assert bytes(db._copy_text(frame.iloc[2:5])) == _reference_copy_text(frame.iloc[2:5])
-    assert bytes(db._copy_text(frame.iloc[:0])) == b""
+    assert bytes(bulk._copy_text(frame.iloc[2:5])) == _reference_copy_text(frame.iloc[2:5])
+    assert bytes(bulk._copy_text(frame.iloc[:0])) == b""
 
 
 def test_copy_text_of_timestamps_booleans_and_integers():
@@ -65,29 +68,29 @@ def test_copy_text_of_timestamps_booleans_and_integers():
             "text": pd.Series(["\\N", None], dtype="string"),
         }
     )
-    assert bytes(db._copy_text(frame)) == _reference_copy_text(frame)
-    assert bytes(db._copy_text(frame)).startswith(b"2026-10-31 16:59:58.123456+00:00\tt\tf\t\\N\t\\\\N\n")
+    assert bytes(bulk._copy_text(frame)) == _reference_copy_text(frame)
+    assert bytes(bulk._copy_text(frame)).startswith(b"2026-10-31 16:59:58.123456+00:00\tt\tf\t\\N\t\\\\N\n")
 
 
 @settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab\\\t\n\r |é\x01")), max_size=8)), max_size=10))  # fmt: skip
 def test_copy_text_escapes_any_text(values):
     frame = pd.DataFrame({"a": pd.Series(values, dtype="string"), "b": pd.Series(values, dtype="str")})
-    assert bytes(db._copy_text(frame)) == _reference_copy_text(frame)
+    assert bytes(bulk._copy_text(frame)) == _reference_copy_text(frame)
 
 
 def test_plain_values_are_python_values_with_none_for_missing(entries_sample):
     frame = _typed_entries(entries_sample)
     for name in frame.columns:
         expected = frame[name].astype(object).where(frame[name].notna(), None).tolist()
-        got = db._plain_values(frame[name])
+        got = bulk._plain_values(frame[name])
         assert got == expected, name
         assert [type(v) for v in got] == [type(v) for v in expected], name
 
 
 def test_entries_are_sent_in_nik_order_keeping_their_entry_number(entries_sample):
     frame = _typed_entries(entries_sample.assign(nik=entries_sample["nik"].where(lambda s: s != "32750106")))
-    ordered = frame.take(db._index_order(frame))
+    ordered = frame.take(bulk.index_order(frame))
     niks = ordered["nik"].tolist()
     assert niks[:-1] == sorted(niks[:-1]) and pd.isna(niks[-1])  # nulls last
     assert sorted(ordered["entry_no"]) == list(range(len(frame)))
@@ -99,31 +102,31 @@ def test_entries_are_sent_in_nik_order_keeping_their_entry_number(entries_sample
 
 def test_a_city_sized_shuffle_round_trips_in_published_order(engine, make_request):
     """NIKs in random order: the rows go in sorted, come back in the published order."""
-    entries = db.synthetic_entries(3_000, seed=5).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    entries = synthetic_entries(3_000, seed=5).sample(frac=1.0, random_state=1).reset_index(drop=True)
     outcome = db.publish_release(engine, make_request(entries=entries))
     got = db.release_entries(engine, outcome.release_id)
-    expected = entries.astype({c: "str" for c, d in db.ENTRY_DTYPES.items() if d == "str"})
-    pd.testing.assert_frame_equal(got, expected.astype(db.ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
+    expected = entries.astype({c: "str" for c, d in ENTRY_DTYPES.items() if d == "str"})
+    pd.testing.assert_frame_equal(got, expected.astype(ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
 
 
 def test_entries_in_several_arrow_chunks_round_trip(engine, make_request, monkeypatch):
     """Reconciliation's entries come in two chunks (participants, residents): they are
     joined once before loading, and load the same rows in several batches."""
-    entries = db.synthetic_entries(3_000, seed=7).sample(frac=1.0, random_state=2).reset_index(drop=True)
+    entries = synthetic_entries(3_000, seed=7).sample(frac=1.0, random_state=2).reset_index(drop=True)
     chunked = pd.concat([entries.iloc[:1_000], entries.iloc[1_000:]], ignore_index=True)
     assert chunked["evidence"].array._pa_array.num_chunks == 2
-    joined = db._contiguous(chunked)
+    joined = bulk._contiguous(chunked)
     assert all(
         joined[c].array._pa_array.num_chunks == 1
         for c in joined.columns
         if hasattr(joined[c].array, "_pa_array")
     )
     pd.testing.assert_frame_equal(joined, chunked)
-    monkeypatch.setattr(db, "INSERT_BATCH_ROWS", 700)
+    monkeypatch.setattr(bulk, "INSERT_BATCH_ROWS", 700)
     outcome = db.publish_release(engine, make_request(entries=chunked))
     got = db.release_entries(engine, outcome.release_id)
-    expected = entries.astype({c: "str" for c, d in db.ENTRY_DTYPES.items() if d == "str"})
-    pd.testing.assert_frame_equal(got, expected.astype(db.ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
+    expected = entries.astype({c: "str" for c, d in ENTRY_DTYPES.items() if d == "str"})
+    pd.testing.assert_frame_equal(got, expected.astype(ENTRY_DTYPES)[list(db.ENTRY_COLUMNS)])
 
 
 def test_release_entries_reads_only_the_entries_asked_for(engine, make_request, entries_sample):
@@ -151,7 +154,7 @@ def test_many_filter_values_are_applied_in_memory_with_the_same_result(
     outcome = db.publish_release(engine, make_request())
     kpjs = ["10000000001", "10000000006"]
     in_sql = db.release_entries(engine, outcome.release_id, ["nama"], niks=["3275010404950004"], kpjs=kpjs)
-    monkeypatch.setattr(db, "MAX_FILTER_VALUES", 2)
+    monkeypatch.setattr(reads, "MAX_FILTER_VALUES", 2)
     in_memory = db.release_entries(engine, outcome.release_id, ["nama"], niks=["3275010404950004"], kpjs=kpjs)
     pd.testing.assert_frame_equal(in_memory, in_sql)
     assert in_sql["nama"].tolist() == ["SITI AMINAH", "RINA | SARI", "ÑOÑO\nBARIS"]

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from connectors import registry_db as db
+from connectors.registry_db import engine as engine_module
 
 TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
           "extract_delivery"}  # fmt: skip
@@ -345,7 +346,7 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
     engine = db.make_engine(db_url)
     try:
         with engine.connect() as conn, conn.begin():
-            command.downgrade(db._alembic_config(conn), "0002")
+            command.downgrade(engine_module._alembic_config(conn), "0002")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
             diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
@@ -419,7 +420,7 @@ def test_0004_indexes_only_entries_with_a_kpj_and_the_terminations(db_url):
                 assert "ix_registry_entry_release_kpj" in plan
 
         with engine.connect() as conn, conn.begin():
-            command.downgrade(db._alembic_config(conn), "0003")
+            command.downgrade(engine_module._alembic_config(conn), "0003")
         with engine.connect() as conn:
             definitions = _index_definitions(conn)
         assert "WHERE" not in definitions["ix_registry_entry_release_kpj"].upper()

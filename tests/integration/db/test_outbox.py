@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from connectors import outbox as ob
-from sigap.errors import ChecksumMismatch
+from core.errors import ChecksumMismatch
 
 
 def _mode(path: Path) -> int:

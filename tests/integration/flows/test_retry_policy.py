@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from prefect import flow, task
 
-from sigap.errors import ChecksumMismatch, DatabaseBusy, SftpUnavailable, ValidationFailed
+from core.errors import ChecksumMismatch, DatabaseBusy, SftpUnavailable, ValidationFailed
 from tasks.retry import is_transient
 
 pytestmark = pytest.mark.prefect

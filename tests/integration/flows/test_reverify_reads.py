@@ -9,8 +9,8 @@ import pytest
 
 from connectors.baselines import BaselineStore
 from domain.worklist import worklists
-from sigap.errors import DataError
-from sigap.settings import Settings
+from core.errors import DataError
+from core.settings import Settings
 from tasks.reverify import ADDRESS_COLUMNS, _addresses
 
 SHA = "a" * 64
@@ -60,7 +60,7 @@ def test_a_damaged_baseline_names_the_file(tmp_path):
 
 
 def test_worklists_from_the_case_entries_equal_those_from_the_whole_release():
-    from connectors.registry_db import synthetic_entries
+    from devkit.bench_publish import synthetic_entries
 
     entries = synthetic_entries(2_000, seed=9)
     picked = entries[entries["decision"] == "REVERIFY"].iloc[::3]

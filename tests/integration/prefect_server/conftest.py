@@ -44,7 +44,7 @@ from tests.integration.prefect_server.serving import ServedDeployments
 @pytest.fixture(scope="package")
 def server_sample(tmp_path_factory):
     """The generated sample (extracts of both periods, on an SFTP-shaped tree)."""
-    from sigap.sample import generate
+    from devkit.sample import generate
 
     return generate(
         tmp_path_factory.mktemp("prefect-server-sample"),
@@ -62,7 +62,7 @@ def personal_data(server_sample) -> PersonalData:
 
 @pytest.fixture(scope="package")
 def sftp_server(server_sample, tmp_path_factory):
-    from connectors.sftp_server import EmbeddedSftpServer
+    from devkit.sftp_server import EmbeddedSftpServer
 
     with EmbeddedSftpServer(
         root=Path(server_sample.sftp_root), state_dir=tmp_path_factory.mktemp("prefect-server-sftp")
@@ -74,8 +74,8 @@ def sftp_server(server_sample, tmp_path_factory):
 def sigap_config(server_sample, sftp_server, tmp_path_factory) -> Path:
     """The settings file every run of this folder uses (its data dir, registry and outbox
     are under a temporary folder)."""
-    from sigap.demo import demo_quota
-    from sigap.settings import RuleSettings, Settings, SourcesSettings, to_toml
+    from devkit.demo import demo_quota
+    from core.settings import RuleSettings, Settings, SourcesSettings, to_toml
 
     root = tmp_path_factory.mktemp("prefect-server-sigap")
     settings = Settings(
@@ -91,7 +91,7 @@ def sigap_config(server_sample, sftp_server, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="package")
 def sigap_settings(sigap_config):
-    from sigap.settings import load_settings
+    from core.settings import load_settings
 
     return load_settings(sigap_config)
 

@@ -1,6 +1,6 @@
 """Fixtures for the extract sources: a real OpenSSH sshd, the embedded server, a folder.
 
-* ``sshd``: one throwaway OpenSSH server for the session (``infra.local_sshd.LocalSshd``).
+* ``sshd``: one throwaway OpenSSH server for the session (``devkit.local_sshd.LocalSshd``).
   Skipped with the reason when OpenSSH's server is not installed, except under ``CI=true``
   where a missing sshd fails the run (integration tests must not vanish silently in CI).
 * ``embedded``: one ``EmbeddedSftpServer`` for the session.
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from connectors.sftp import ExtractSource, LocalSource, SftpSource
-from connectors.sftp_server import EmbeddedSftpServer
-from infra.local_sshd import LocalSshd
+from devkit.sftp_server import EmbeddedSftpServer
+from devkit.local_sshd import LocalSshd
 
 
 def _in_ci() -> bool:

@@ -10,8 +10,8 @@ import threading
 import paramiko
 import pytest
 
-from connectors.sftp_server import EmbeddedSftpServer
-from infra.local_sshd import LocalSshd
+from devkit.sftp_server import EmbeddedSftpServer
+from devkit.local_sshd import LocalSshd
 
 
 def _raw_client(server) -> tuple[paramiko.SSHClient, paramiko.SFTPClient]:

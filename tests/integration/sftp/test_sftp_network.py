@@ -10,8 +10,8 @@ import time
 import pytest
 
 from connectors.sftp import SftpSource
-from infra.local_sshd import free_port
-from sigap.errors import SftpUnavailable
+from devkit.local_sshd import free_port
+from core.errors import SftpUnavailable
 
 REL = "2026/10/BPJSTK_BPU_3275_202610.csv.gz"
 
@@ -124,7 +124,7 @@ def test_large_file_throughput(sftp_server, deliveries, tmp_path, capsys):
 def test_short_reads_from_the_server_are_completed(embedded, deliveries, tmp_path, monkeypatch):
     """A server may answer a READ with fewer bytes than asked; the read-ahead asks for the
     rest and the file arrives whole (the embedded server here answers 1,000 bytes at most)."""
-    import connectors.sftp_server as server_module
+    import devkit.sftp_server as server_module
 
     original = server_module._Handle.read
     calls = []
@@ -149,7 +149,7 @@ def test_a_server_that_caps_its_reads_sets_the_block_size(
 ):
     """The first READ asks for 255 KiB; a server answering 64 KiB at most is then asked
     for 64 KiB blocks: only that first answer is short, none is split afterwards."""
-    import connectors.sftp_server as server_module
+    import devkit.sftp_server as server_module
     from connectors.sftp import READ_BLOCK_BYTES
 
     original = server_module._Handle.read

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import SecretStr
 
 from connectors.sftp import SftpSource
-from connectors.sftp_server import write_ed25519_key
-from sigap.errors import AuthenticationFailed, ConfigError, UnknownHostKey
+from devkit.sftp_server import write_ed25519_key
+from core.errors import AuthenticationFailed, ConfigError, UnknownHostKey
 
 
 def _host_key_fingerprint(server) -> str:

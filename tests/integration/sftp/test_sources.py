@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.sftp import ExtractSource, FetchedFile, sha256_file
-from sigap.errors import ChecksumMismatch, DataError, DeliveryIncomplete, RemoteFileMissing
+from core.errors import ChecksumMismatch, DataError, DeliveryIncomplete, RemoteFileMissing
 
 REL = "2026/10/DUKCAPIL_3275_202610.csv.gz"
 NAME = "DUKCAPIL_3275_202610.csv.gz"

@@ -13,7 +13,7 @@ import pytest
 
 from connectors.baselines import BaselineStore
 from domain.codes import Source
-from sigap.errors import DataError
+from core.errors import DataError
 
 SHA = hashlib.sha256(b"DUKCAPIL_3275_202610.csv.gz").hexdigest()
 SHA2 = hashlib.sha256(b"resend").hexdigest()

@@ -1,10 +1,10 @@
-"""``tasks.progress.frozen_heap``: a run's collections skip the objects the process had."""
+"""``core.memory.frozen_heap``: a run's collections skip the objects the process had."""
 
 from __future__ import annotations
 
 import gc
 
-from tasks.progress import frozen_heap
+from core.memory import frozen_heap
 
 
 class _Node:

@@ -1,4 +1,4 @@
-"""``tasks.progress.use_memory_pool``: pyarrow's memory pool for a run
+"""``core.memory.use_memory_pool``: pyarrow's memory pool for a run
 (setting ``scale.arrow_memory_pool``)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from sigap.settings import Settings
-from tasks.progress import use_memory_pool
+from core.settings import Settings
+from core.memory import use_memory_pool
 
 
 def test_the_setting_chooses_pyarrows_pool_jemalloc_by_default():

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from sigap.report import ReportData, decisions_by_kecamatan, render_html, render_markdown, rupiah
+from reports.release_report import ReportData, decisions_by_kecamatan, render_html, render_markdown, rupiah
 
 
 def _entries():

@@ -1,4 +1,4 @@
-"""``sigap.runtime.local_flow_runs``: no flow-run heartbeats without a Prefect server."""
+"""``flows.runtime.local_flow_runs``: no flow-run heartbeats without a Prefect server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
-from sigap.runtime import local_flow_runs
+from flows.runtime import local_flow_runs
 
 
 def test_no_heartbeats_with_the_ephemeral_api():

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from sigap.errors import ConfigError
-from sigap.settings import (
+from core.errors import ConfigError
+from core.settings import (
     ScaleSettings,
     Settings,
     SftpEndpoint,

@@ -21,7 +21,7 @@ from domain.extracts import LINE
 from expectations.parse import parse_extract
 from expectations.quarantine import rejects_frame
 from expectations.validate import validate_extract
-from sigap.errors import FileFormatError
+from core.errors import FileFormatError
 
 SPECIAL = [
     "",

@@ -15,7 +15,7 @@ from expectations.validate import (
     validate_extract,
     validate_verification_results,
 )
-from sigap.errors import FileFormatError, ValidationFailed
+from core.errors import FileFormatError, ValidationFailed
 
 
 def _validate(make, path, spec=DUKCAPIL, **overrides) -> ValidationOutcome:

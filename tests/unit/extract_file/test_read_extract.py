@@ -12,7 +12,7 @@ import pytest
 import connectors.extract_file as extract_file
 from connectors.extract_file import read_extract, read_plain_csv
 from domain.extracts import DUKCAPIL, LINE, VERIFIKASI
-from sigap.errors import FileFormatError
+from core.errors import FileFormatError
 
 HEADER = "|".join(DUKCAPIL.column_names)
 ROW = (

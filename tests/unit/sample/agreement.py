@@ -4,8 +4,8 @@ shared by the truth tests and the tests that force hard cases into a sample."""
 from __future__ import annotations
 
 from domain.codes import Decision
-from sigap.sample import SampleManifest, read_truth
-from sigap.sample.truth import CHANGE_COLUMNS
+from devkit.sample import SampleManifest, read_truth
+from devkit.sample.truth import CHANGE_COLUMNS
 from tests.unit.sample.oracle import Period, expected_changes, expected_participants
 
 

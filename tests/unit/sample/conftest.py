@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sigap.sample import generate
+from devkit.sample import generate
 from tests.unit.sample.samples import MEDIUM, SMALL
 
 

@@ -14,7 +14,7 @@ from domain.codes import Source
 from domain.extracts import SPECS
 from domain.periods import reference_date
 from domain.reference import kecamatan_codes, kelurahan_codes
-from sigap.sample import read_truth
+from devkit.sample import read_truth
 from tests.unit.sample.oracle import read_extract
 
 EXTRA = {"bpjstk": {"KANTOR_CABANG"}, "dukcapil": set(), "dtsen": set()}

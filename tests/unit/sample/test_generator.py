@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from sigap.sample import SampleTooSmall, default_bpjs_rows, generate, load_manifest, read_truth
-from sigap.sample.plants import Planter
+from devkit.sample import SampleTooSmall, default_bpjs_rows, generate, load_manifest, read_truth
+from devkit.sample.plants import Planter
 from tests.unit.sample.agreement import assert_truth_agrees
 from tests.unit.sample.samples import SMALL
 

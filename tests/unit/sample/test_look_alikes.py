@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sigap.sample import generate, read_truth
-from sigap.sample.evolution import Evolution
-from sigap.sample.plants import LOOK_CHANGES, Planter, osa_distance
-from sigap.sample.population import FREE, HIDUP
-from sigap.sample.truth import NikGuard
+from devkit.sample import generate, read_truth
+from devkit.sample.evolution import Evolution
+from devkit.sample.plants import LOOK_CHANGES, Planter, osa_distance
+from devkit.sample.population import FREE, HIDUP
+from devkit.sample.truth import NikGuard
 from tests.unit.sample.agreement import assert_truth_agrees
 from tests.unit.sample.oracle import read_extract
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from domain.reference import kecamatan_codes
-from sigap.sample import names as nm
-from sigap.sample.plants import osa_distance
-from sigap.sample.population import (
+from devkit.sample import names as nm
+from devkit.sample.plants import osa_distance
+from devkit.sample.population import (
     NikRegistry,
     age_at,
     build_population,

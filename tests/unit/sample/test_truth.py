@@ -9,8 +9,8 @@ import json
 import pandas as pd
 
 from domain.codes import ChangeType, Reason
-from sigap.sample import read_truth
-from sigap.sample.truth import (
+from devkit.sample import read_truth
+from devkit.sample.truth import (
     CHANGE_COLUMNS,
     ENTRY_COLUMNS,
     PARTICIPANT_CASES,

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from connectors.sftp import parse_sha256_line, sha256_file
-from sigap.errors import DataError
+from core.errors import DataError
 
 NAME = "DTSEN_3275_202610.csv.gz"
 HEX = hashlib.sha256(b"x").hexdigest()

@@ -9,8 +9,8 @@ from pydantic import SecretStr
 
 from connectors.sftp import LocalSource, SftpSource, open_source
 from domain.codes import Source
-from sigap.errors import ConfigError
-from sigap.settings import Settings, SftpEndpoint, SourcesSettings
+from core.errors import ConfigError
+from core.settings import Settings, SftpEndpoint, SourcesSettings
 
 
 def _settings(**sources) -> Settings:

@@ -278,7 +278,7 @@ class Settings(BaseSettings):
 def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from ``config`` (a TOML file), else ``$SIGAP_CONFIG``, else ``./sigap.toml``
     when it exists; environment variables override the file, ``overrides`` override all."""
-    from sigap.errors import ConfigError
+    from core.errors import ConfigError
 
     path = Path(config) if config else None
     if path is None and os.environ.get("SIGAP_CONFIG"):
@@ -294,13 +294,6 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
         raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc
     finally:
         _TOML_PATH.reset(token)
-
-
-def rule_parameters(settings: Settings):
-    """The domain's immutable rule parameters from the settings."""
-    from domain.rules import RuleParameters
-
-    return RuleParameters(**settings.rules.model_dump())
 
 
 def _toml_value(value: Any) -> str:

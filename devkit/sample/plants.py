@@ -4,7 +4,7 @@ A :class:`Planter` works on the population before the first period is written. I
 people (a few random draws checked against the constraints, never a scan of the whole
 population), sets the facts a situation needs, adds their BPJS rows and records the
 expected outcome. Facts set here hold for every period of the sample; the only things
-that change later are planted changes (:mod:`sigap.sample.evolution`), each recorded.
+that change later are planted changes (:mod:`devkit.sample.evolution`), each recorded.
 
 Construction rules that keep the truth exact:
 
@@ -34,11 +34,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from domain.codes import Reason
-from domain.periods import reference_date
-from domain.privacy import mask_nik
-from sigap.sample import names as nm
-from sigap.sample.bpjs_list import (
+from devkit.sample import names as nm
+from devkit.sample.bpjs_list import (
     IURAN_JKK_JKM,
     IURAN_WITH_JHT,
     LAUNCH,
@@ -47,8 +44,8 @@ from sigap.sample.bpjs_list import (
     KpjAllocator,
     draw_kategori,
 )
-from sigap.sample.places import kelurahan_table
-from sigap.sample.population import (
+from devkit.sample.places import kelurahan_table
+from devkit.sample.population import (
     CHANGE_TARGET,
     CITY_NONAKTIF,
     CLEAN_INFORMAL,
@@ -75,7 +72,7 @@ from sigap.sample.population import (
     unique_niks,
     years_before,
 )
-from sigap.sample.truth import (
+from devkit.sample.truth import (
     ENROLL_OR_WAITLIST,
     NONE,
     TOP_PRIORITY,
@@ -85,6 +82,9 @@ from sigap.sample.truth import (
     TruthBook,
     reasons_of,
 )
+from domain.codes import Reason
+from domain.periods import reference_date
+from domain.privacy import mask_nik
 
 #: a household whose desil changes in a later period: nobody else in it may be used
 SEALED = 3

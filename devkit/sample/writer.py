@@ -30,11 +30,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from devkit.sample import names as nm
+from devkit.sample.places import STREET_NAMES, STREET_PREFIXES, birthplace_table, kelurahan_table
+from devkit.sample.population import STATUS_DASAR, Population
 from domain.codes import Source
 from domain.extracts import SPECS
-from sigap.sample import names as nm
-from sigap.sample.places import STREET_NAMES, STREET_PREFIXES, birthplace_table, kelurahan_table
-from sigap.sample.population import STATUS_DASAR, Population
 
 CHUNK = 400_000
 BOM = b"\xef\xbb\xbf"

@@ -5,6 +5,7 @@ without a server)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -31,7 +32,7 @@ def periods_from(start: str, months: int) -> list[str]:
 
 def generate_sample(out: Path, *, residents: int, start: str, months: int, seed: int, console: Console):
     """Generate (or reuse, when already generated with the same parameters) a sample."""
-    from sigap.sample import generate, load_manifest
+    from devkit.sample import generate, load_manifest
 
     periods = periods_from(start, months)
     params = {"residents": residents, "periods": periods, "seed": seed}
@@ -62,12 +63,22 @@ def demo_quota(manifest, period: str) -> int:
     return max(int(guarantee["holds_for_quota_at_least"]), round(guarantee["city_aktif_kpjs"] * DEMO_QUOTA_HEADROOM))
 
 
-def run_demo(*, workdir: Path, residents: int, start: str, months: int, seed: int, console: Console) -> list:
-    from connectors.sftp_server import EmbeddedSftpServer
+def run_demo(
+    *,
+    workdir: Path,
+    residents: int,
+    start: str,
+    months: int,
+    seed: int,
+    console: Console,
+    show_summary: Callable[[object], None] | None = None,
+) -> list:
+    """Generate the sample, serve it and reconcile each period; ``show_summary`` prints each
+    period's summary (the CLI passes its own; default: the summary's lines)."""
+    from core.settings import RuleSettings, Settings, SourcesSettings, to_toml
+    from devkit.sftp_server import EmbeddedSftpServer
     from flows.monthly import monthly_reconciliation
-    from sigap.cli import print_summary
-    from sigap.runtime import local_flow_runs
-    from sigap.settings import RuleSettings, Settings, SourcesSettings, to_toml
+    from flows.runtime import local_flow_runs
 
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -92,7 +103,11 @@ def run_demo(*, workdir: Path, residents: int, start: str, months: int, seed: in
             console.rule(f"[bold]monthly reconciliation {period}")
             with local_flow_runs():
                 summary = monthly_reconciliation(period=period, config=str(config))
-            print_summary(summary)
+            if show_summary is not None:
+                show_summary(summary)
+            else:
+                for line in summary.lines():
+                    console.print(line)
             summaries.append(summary)
     _print_overview(summaries, workdir, settings, console)
     return summaries

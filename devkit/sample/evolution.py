@@ -20,10 +20,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from domain.codes import ChangeType, Reason, Source
-from sigap.sample import names as nm
-from sigap.sample.plants import SEALED, Planter
-from sigap.sample.population import (
+from devkit.sample import names as nm
+from devkit.sample.plants import SEALED, Planter
+from devkit.sample.population import (
     CHURN,
     CLEAN_INFORMAL,
     CLEAN_INFORMAL_P,
@@ -41,7 +40,8 @@ from sigap.sample.population import (
     to_days,
     unique_niks,
 )
-from sigap.sample.truth import ENROLL_OR_WAITLIST, NikGuard, ParticipantTruth, reasons_of
+from devkit.sample.truth import ENROLL_OR_WAITLIST, NikGuard, ParticipantTruth, reasons_of
+from domain.codes import ChangeType, Reason, Source
 
 R = Reason
 

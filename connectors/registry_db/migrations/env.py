@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from connectors.registry_db import metadata
+from connectors.registry_db.schema import metadata
 
 config = context.config
 

@@ -1,6 +1,6 @@
 """The sample city's population as arrays (one element per person, one per household).
 
-Nothing here is text until a chunk is rendered by :mod:`sigap.sample.writer`: names are
+Nothing here is text until a chunk is rendered by :mod:`devkit.sample.writer`: names are
 token indices, places are table indices, dates are days since 1970-01-01 (``int32``),
 NIKs and KK numbers are ``int64``. Building 2.6 million people is a handful of numpy
 operations per attribute, with no Python loop over people.
@@ -19,9 +19,8 @@ from functools import cache
 
 import numpy as np
 
-from domain.reference import occupations
-from sigap.sample.names import ETHNIC_GROUPS, assign_names
-from sigap.sample.places import (
+from devkit.sample.names import ETHNIC_GROUPS, assign_names
+from devkit.sample.places import (
     ORIGIN_PROVINCES,
     STREET_NAMES,
     STREET_PREFIXES,
@@ -29,6 +28,7 @@ from sigap.sample.places import (
     kecamatan_by_province,
     kelurahan_table,
 )
+from domain.reference import occupations
 
 EPOCH = date(1970, 1, 1)
 

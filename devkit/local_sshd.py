@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from sigap.settings import SftpEndpoint
+from core.settings import SftpEndpoint
 
 __all__ = ["LocalSshd", "SshdError"]
 

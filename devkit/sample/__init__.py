@@ -1,15 +1,15 @@
 """The sample data generator (``sigap sample``): a synthetic Kota Bekasi with contract-
 conformant monthly extracts on an SFTP-shaped tree and their ground truth.
 
->>> from sigap.sample import generate, read_truth
+>>> from devkit.sample import generate, read_truth
 >>> manifest = generate(Path("data/sample"), residents=20_000, periods=["2026-09", "2026-10"])
 >>> entries, changes = read_truth(manifest.truth_root, "2026-10")
 
-See :mod:`sigap.sample.generator` for the steps and ``truth/README.md`` (written with every
+See :mod:`devkit.sample.generator` for the steps and ``truth/README.md`` (written with every
 sample) for what the truth files mean.
 """
 
-from sigap.sample.generator import (
+from devkit.sample.generator import (
     ExtractFile,
     SampleManifest,
     TruthFiles,
@@ -17,8 +17,8 @@ from sigap.sample.generator import (
     generate,
     load_manifest,
 )
-from sigap.sample.plants import SampleTooSmall
-from sigap.sample.truth import read_truth
+from devkit.sample.plants import SampleTooSmall
+from devkit.sample.truth import read_truth
 
 __all__ = [
     "ExtractFile",

@@ -2,7 +2,7 @@
 
 ``truth/YYYY-MM/entries.csv`` and ``changes.csv`` (``|``-separated, UTF-8, LF, header row)
 sit outside the SFTP tree. Nothing here calls the domain's rules: every expected decision
-and reason was decided when the situation was planted (see :mod:`sigap.sample.plants`),
+and reason was decided when the situation was planted (see :mod:`devkit.sample.plants`),
 and every background participant was *constructed* clean. :data:`README` is written
 beside them and is the reference for their meaning.
 """
@@ -353,7 +353,7 @@ def default_quota() -> int:
 README_TEMPLATE = """\
 # Ground truth of a SIGAP sample
 
-Written by `sigap.sample.generate`; known *by construction* (no rule code was called to
+Written by `devkit.sample.generate`; known *by construction* (no rule code was called to
 compute it). One folder per period, `YYYY-MM/`, outside the SFTP tree. All files are
 UTF-8, `|`-separated, LF line endings, with a header row; empty means "none".
 
@@ -413,7 +413,7 @@ Deaths and moves of a period leave the next period's Dukcapil extract (the contr
 people whose status changed appear once); that is not a `DISAPPEARED`.
 
 Values containing the separator (`ENROLL|WAITLIST`) are quoted, as CSV does
-(`"ENROLL|WAITLIST"`); read the files with a CSV reader (`sigap.sample.read_truth`).
+(`"ENROLL|WAITLIST"`); read the files with a CSV reader (`devkit.sample.read_truth`).
 
 ## summary.json
 

@@ -12,7 +12,7 @@ On first start it writes into ``state_dir``:
 * ``known_hosts``: ``[127.0.0.1]:<port> ssh-ed25519 ...`` pinning the host key.
 
 :meth:`EmbeddedSftpServer.client_endpoint` returns a ready
-:class:`~sigap.settings.SftpEndpoint` using those files. ``stop()`` then ``start()`` serves
+:class:`~core.settings.SftpEndpoint` using those files. ``stop()`` then ``start()`` serves
 again on the same port with the same keys (tests use this to simulate an outage).
 
 Every connection runs in its own paramiko ``Transport`` thread, so several clients can
@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from paramiko.sftp import SFTP_FAILURE, SFTP_OK, SFTP_OP_UNSUPPORTED, SFTP_PERMISSION_DENIED
 
-from sigap.settings import SftpEndpoint
+from core.settings import SftpEndpoint
 
 __all__ = ["EmbeddedSftpServer", "write_ed25519_key"]
 

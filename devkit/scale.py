@@ -4,7 +4,7 @@ both results are identical.
 
 ``run_scale_demo`` (``sigap scale-demo``) does, in a working folder:
 
-1. the sample city (``sigap.sample.generate``, one period), reused when the folder already
+1. the sample city (``devkit.sample.generate``, one period), reused when the folder already
    holds one of that size and seed;
 2. the typed frames, built *once* with the extract reader and the row rules
    (``connectors.extract_file`` + ``expectations.parse``: the accepted rows, typed as
@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from prefect import flow
 
+from core.errors import SigapError
+from core.memory import release_memory
 from domain.codes import Source
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
 from domain.rules import RuleParameters
-from sigap.errors import SigapError
-from tasks.progress import release_memory
 
 if TYPE_CHECKING:
-    from sigap.sample import SampleManifest
+    from devkit.sample import SampleManifest
 
 __all__ = [
     "PartitionedResultDiffers",
@@ -84,7 +84,7 @@ def prepare_sample(residents: int, workdir: Path, *, period: str = DEMO_PERIOD, 
     """The sample city of ``residents`` under ``workdir/sample-<residents>``: the one there
     when it has this size, seed and period (checksums verified), else a new one. Returns
     the manifest and whether it was reused."""
-    from sigap.sample import generate, load_manifest
+    from devkit.sample import generate, load_manifest
 
     out = Path(workdir) / f"sample-{residents}"
     manifest = load_manifest(out)

@@ -83,7 +83,7 @@ def kecamatan_by_province() -> dict[int, np.ndarray]:
 
 
 #: Where people who moved to Bekasi got their NIK, by ethnic group (province weights).
-#: Keys are the ethnic groups of :mod:`sigap.sample.names`.
+#: Keys are the ethnic groups of :mod:`devkit.sample.names`.
 ORIGIN_PROVINCES: dict[str, tuple[tuple[int, float], ...]] = {
     "JAWA": ((33, 0.5), (35, 0.25), (34, 0.1), (32, 0.1), (31, 0.05)),
     "SUNDA": ((32, 0.85), (36, 0.1), (31, 0.05)),

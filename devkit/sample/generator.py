@@ -2,12 +2,12 @@
 
 The order of work, all seeded from one ``seed``:
 
-1. build the population (:mod:`sigap.sample.population`);
-2. plant every situation and choose the targets of later changes (:mod:`sigap.sample.plants`);
+1. build the population (:mod:`devkit.sample.population`);
+2. plant every situation and choose the targets of later changes (:mod:`devkit.sample.plants`);
 3. fill the BPJS list with clean background participants and other payers' rows;
-4. for each period: step the city forward (:mod:`sigap.sample.evolution`, from the second
-   period), write the three extracts with their ``.sha256`` (:mod:`sigap.sample.writer`)
-   and the period's truth (:mod:`sigap.sample.truth`).
+4. for each period: step the city forward (:mod:`devkit.sample.evolution`, from the second
+   period), write the three extracts with their ``.sha256`` (:mod:`devkit.sample.writer`)
+   and the period's truth (:mod:`devkit.sample.truth`).
 
 ``out_dir/manifest.json`` lists every file with its checksum and row count;
 :func:`load_manifest` reads it back.
@@ -25,15 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from domain.codes import Source
-from domain.extracts import SPECS
-from domain.periods import next_period, parse_period, reference_date
-from sigap.sample import writer
-from sigap.sample.bpjs_list import BpjsList, KpjAllocator
-from sigap.sample.evolution import Evolution, quarter_start
-from sigap.sample.plants import Planter, SampleTooSmall
-from sigap.sample.population import age_at, build_population
-from sigap.sample.truth import (
+from devkit.sample import writer
+from devkit.sample.bpjs_list import BpjsList, KpjAllocator
+from devkit.sample.evolution import Evolution, quarter_start
+from devkit.sample.plants import Planter, SampleTooSmall
+from devkit.sample.population import age_at, build_population
+from devkit.sample.truth import (
     ENROLL_OR_WAITLIST,
     README,
     TOP_PRIORITY,
@@ -43,6 +40,9 @@ from sigap.sample.truth import (
     participant_frame,
     write_truth,
 )
+from domain.codes import Source
+from domain.extracts import SPECS
+from domain.periods import next_period, parse_period, reference_date
 
 Progress = Callable[[str, float], None]
 
@@ -219,7 +219,7 @@ def generate(
     ``residents`` is the size of the first Dukcapil extract; ``bpjs_rows`` the size of the
     first BPJS list (default :func:`default_bpjs_rows`). The same arguments give
     byte-identical files. Raises ``ValueError`` for bad arguments and
-    :class:`~sigap.sample.plants.SampleTooSmall` when the population cannot host every
+    :class:`~devkit.sample.plants.SampleTooSmall` when the population cannot host every
     planted situation.
     """
     periods = _check_periods(periods)

@@ -75,7 +75,7 @@ def throwaway_postgres(admin_url: str = PG_ADMIN_URL):
 
 
 def _publish_figures(pg_admin: str, console: Console, sizes: tuple[int, ...] = (100_000, 300_000)) -> list[dict]:
-    from connectors.registry_db import bench_publish
+    from devkit.bench_publish import bench_publish
 
     rows = []
     for n in sizes:
@@ -150,15 +150,15 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
     from flows.monthly import monthly_reconciliation
 
     import_seconds = time.perf_counter() - started
-    from infra.local_sshd import LocalSshd
-    from sigap.demo import generate_sample
-    from sigap.settings import (
+    from core.settings import (
         DatabaseSettings,
         Settings,
         SourcesSettings,
         ValidationSettings,
         to_toml,
     )
+    from devkit.demo import generate_sample
+    from devkit.local_sshd import LocalSshd
 
     if not LocalSshd.available():
         raise SystemExit("the benchmark serves the extracts from a real OpenSSH sshd: install openssh-server")
@@ -230,7 +230,7 @@ def run_bench(*, residents: int, workdir: Path, database_url: str | None, output
 def _run_periods(periods, config: Path, console: Console, profile: Path | None, label: str,
                  monthly_reconciliation) -> dict:
     """One round: each period end to end, with its floor; the figures per period."""
-    from sigap.runtime import local_flow_runs
+    from flows.runtime import local_flow_runs
 
     out: dict = {}
     for period in periods:

@@ -1,0 +1,109 @@
+"""The registry database: SQLAlchemy Core tables, Alembic migrations, atomic publishing.
+
+The tables are those of ``contracts/REGISTRY.md`` (their names are a public interface) plus
+the columns and the ``extract_delivery`` table the pipeline needs. The same code runs on
+SQLite (the default: a file) and PostgreSQL (production); the URL decides.
+
+Publishing (:func:`publish_release`) is one transaction: the release row, its entries, the
+population changes, the re-verification case plan and the extract deliveries are all
+written, or none is. Two runs of one period never publish at once: the transaction starts by
+taking a per-period lock (PostgreSQL ``pg_advisory_xact_lock``, SQLite ``BEGIN IMMEDIATE``)
+and only then reads the latest version, so of two identical concurrent runs one publishes
+and the other finds the release it would have made (``UNCHANGED``). The unique
+``(period, version)`` constraint and a partial unique index "one PUBLISHED release per
+period" are the last guards.
+
+The modules: ``schema`` (tables), ``engine`` (engines, migrations, locks), ``publishing``
+(:func:`publish_release`), ``bulk`` (frames to rows, COPY), ``cases`` (case plans),
+``reads`` (readers), ``guard`` (error translation), ``rows`` (requests and results). This
+package exports their public interface.
+
+Bulk loading: PostgreSQL gets ``COPY ... FROM STDIN`` (text format, rendered with Arrow
+compute chunk by chunk while a writer thread sends the previous chunks); SQLite and any other
+backend get ``executemany`` in large batches, inside the same transaction. A release's entries
+are sent in NIK order (cheaper index maintenance), and read back in published order
+(``entry_no``). ``publish_release(while_loading=...)`` lets the caller render its files while
+the database loads the rows.
+
+Errors: transient trouble (SQLite "database is locked" beyond ``busy_timeout``, PostgreSQL
+connection failures, lock timeouts, serialization failures, deadlocks) raises
+:class:`core.errors.DatabaseBusy`; a write the database refuses (a constraint) raises
+:class:`RegistryDatabaseError` with a message scrubbed of personal data. Engines are created
+with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row values.
+"""
+
+from core.errors import RegistryDatabaseError
+
+from connectors.registry_db.cases import cases, open_cases, resolve_cases, resolved_eligible_cases
+from connectors.registry_db.engine import current_revision, make_engine, upgrade
+from connectors.registry_db.publishing import publish_release, record_deliveries
+from connectors.registry_db.reads import (
+    MAX_FILTER_VALUES,
+    deliveries,
+    find_entry,
+    latest_release,
+    population_changes,
+    previous_accepted_delivery,
+    release_entries,
+    releases,
+    terminated_kpjs,
+)
+from connectors.registry_db.rows import (
+    CasePlanRows,
+    DeliveryRow,
+    PendingRelease,
+    PublishOutcome,
+    PublishRequest,
+    ReleaseRow,
+)
+from connectors.registry_db.schema import (
+    ACCEPTED_DELIVERY_STATUSES,
+    CHANGE_COLUMNS,
+    DELIVERY_COLUMNS,
+    extract_delivery,
+    metadata,
+    population_change,
+    registry_entry,
+    registry_release,
+    reverification_case,
+)
+from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
+
+__all__ = [
+    "ACCEPTED_DELIVERY_STATUSES",
+    "CHANGE_COLUMNS",
+    "DELIVERY_COLUMNS",
+    "ENTRY_COLUMNS",
+    "ENTRY_DTYPES",
+    "MAX_FILTER_VALUES",
+    "CasePlanRows",
+    "DeliveryRow",
+    "PendingRelease",
+    "PublishOutcome",
+    "PublishRequest",
+    "RegistryDatabaseError",
+    "ReleaseRow",
+    "cases",
+    "current_revision",
+    "deliveries",
+    "extract_delivery",
+    "find_entry",
+    "latest_release",
+    "make_engine",
+    "metadata",
+    "open_cases",
+    "population_change",
+    "population_changes",
+    "previous_accepted_delivery",
+    "publish_release",
+    "record_deliveries",
+    "registry_entry",
+    "registry_release",
+    "release_entries",
+    "releases",
+    "resolve_cases",
+    "resolved_eligible_cases",
+    "reverification_case",
+    "terminated_kpjs",
+    "upgrade",
+]  # fmt: skip

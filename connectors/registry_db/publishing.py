@@ -1,0 +1,239 @@
+"""Publishing a release in one transaction: the release row, its entries, the population
+changes, the re-verification case plan and the extract deliveries are all written, or
+none is.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from connectors.registry_db.bulk import bulk_load, index_order, table_frame, to_json
+from connectors.registry_db.cases import apply_case_plan, case_plan_frames
+from connectors.registry_db.engine import lock
+from connectors.registry_db.guard import guarded
+from connectors.registry_db.reads import latest_release_in
+from connectors.registry_db.rows import PendingRelease, PublishOutcome, PublishRequest, ReleaseRow
+from connectors.registry_db.schema import (
+    CHANGE_COLUMNS,
+    DELIVERY_COLUMNS,
+    DELIVERY_STATUSES,
+    extract_delivery,
+    population_change,
+    registry_entry,
+    registry_release,
+)
+from domain.codes import Source
+from domain.periods import parse_period
+
+# the entry columns a publish request must carry and the dtypes of release_entries are
+# the domain's, defined once
+from domain.reconcile import ENTRY_COLUMNS
+
+_DIGEST_KEYS = frozenset(s.value for s in Source)
+
+
+_OPTIONAL_DIGEST_KEYS = frozenset({"verifikasi"})
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def publish_release(
+    engine: Engine,
+    request: PublishRequest,
+    *,
+    before_commit: Callable[[int], None] | None = None,
+    while_loading: Callable[[int], None] | None = None,
+    lock_timeout_seconds: float = 60.0,
+) -> PublishOutcome:
+    """Publish ``request`` as the next version of its period, atomically.
+
+    If the latest PUBLISHED release of the period has the same ``input_digests``,
+    ``rules_version`` and ``accepted_flags`` and ``request.force`` is false, nothing is
+    written and the outcome is ``UNCHANGED`` with that release (``before_commit`` is not
+    called). Otherwise version N+1 is inserted as PUBLISHED, N is marked SUPERSEDED, the
+    entries, changes, case plan and deliveries are written, ``before_commit(release_id)``
+    is called (a :class:`PendingRelease`: the id, with ``.period`` and ``.version``) and
+    the transaction commits. Any exception, in ``before_commit`` too, rolls everything
+    back.
+
+    ``while_loading(release_id)`` (the same :class:`PendingRelease`) runs in a worker thread
+    from the moment the release row exists, alongside the bulk loading, for work that
+    needs the release's id and version but not its rows in the database (the outbox
+    files): the database server loads the rows while this process renders the files.
+    It must not use the database. Publishing waits for it before ``before_commit``; an
+    exception in it rolls everything back, like one in ``before_commit``.
+
+    Raises ``ValueError`` for a malformed request, :class:`core.errors.DatabaseBusy` when
+    the lock or the database is not available in time (``lock_timeout_seconds`` on
+    PostgreSQL, the engine's ``busy_timeout`` on SQLite), :class:`PublishConflict` if the
+    last guards (unique version, one PUBLISHED per period) trip, and
+    :class:`RegistryDatabaseError` when the database refuses a row.
+    """
+    _check_request(request)
+    entries = table_frame(request.entries, registry_entry, ENTRY_COLUMNS, what="entries").assign(
+        entry_no=np.arange(len(request.entries), dtype=np.int64)
+    )
+    entry_order = index_order(entries)
+    changes = table_frame(request.changes, population_change, CHANGE_COLUMNS, what="changes")
+    plan = case_plan_frames(request.case_plan)
+    now = datetime.now(UTC)
+    deliveries = _delivery_frame(request.deliveries, request.period, now)
+    period = request.period
+
+    with guarded(f"publishing period {period}"), engine.connect() as conn:
+        conn.execution_options(sigap_begin="IMMEDIATE")
+        with conn.begin():
+            lock(conn, f"sigap.publish:{period}", timeout_seconds=lock_timeout_seconds)
+            latest = latest_release_in(conn, period)
+            if latest is not None and not request.force and _same_inputs(latest, request):
+                return PublishOutcome("UNCHANGED", latest.release_id, latest.version, period, None)
+            version = _max_version(conn, period) + 1
+            if latest is not None:
+                conn.execute(
+                    registry_release.update()
+                    .where(registry_release.c.release_id == latest.release_id)
+                    .values(status="SUPERSEDED")
+                )
+            release_id = conn.execute(
+                registry_release.insert().values(
+                    period=period,
+                    version=version,
+                    status="PUBLISHED",
+                    published_at=now,
+                    rules_version=request.rules_version,
+                    input_digests=to_json(dict(request.input_digests)),
+                    flow_run_id=request.flow_run_id,
+                    counts=to_json(dict(request.counts)),
+                    monthly_cost_idr=int(request.monthly_cost_idr),
+                    quota=int(request.quota),
+                    accepted_flags=to_json(sorted(set(request.accepted_flags))),
+                    validation=to_json(request.validation),
+                    quota_summary=to_json(request.quota_summary),
+                )
+            ).inserted_primary_key[0]
+            pending = PendingRelease(release_id, period, version)
+            with _alongside(while_loading, pending):
+                bulk_load(conn, registry_entry, entries.assign(release_id=release_id), entry_order)
+                bulk_load(conn, population_change, changes.assign(release_id=release_id))
+                apply_case_plan(conn, plan, release_id, period, now)
+                if len(deliveries):
+                    bulk_load(conn, extract_delivery, deliveries.assign(release_id=release_id))
+            if before_commit is not None:
+                before_commit(pending)
+    return PublishOutcome(
+        "PUBLISHED",
+        int(release_id),
+        version,
+        period,
+        None if latest is None else latest.release_id,
+    )
+
+
+@contextmanager
+def _alongside(work: Callable[[int], None] | None, pending: PendingRelease) -> Iterator[None]:
+    """Run ``work(pending)`` in a worker thread (with the caller's context variables, so
+    that e.g. a Prefect run logger works there) while the ``with`` body runs; wait for it
+    at the end and re-raise its exception. When the body fails, its exception wins (the
+    worker is still waited for, so nothing it writes outlives the failed publish)."""
+    if work is None:
+        yield
+        return
+    failures: list[BaseException] = []
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            context.run(work, pending)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the publishing thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=run, name=f"sigap-publish-{pending.period}", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failures:
+        raise failures[0]
+
+
+def record_deliveries(engine: Engine, deliveries: list[dict]) -> int:
+    """Record extract checks that published nothing (e.g. a FAILED validation).
+
+    Rows as in :attr:`PublishRequest.deliveries` (``period`` is required here); they get no
+    ``release_id``. Returns the number of rows written.
+    """
+    if not deliveries:
+        return 0
+    if any("period" not in row for row in deliveries):
+        raise ValueError("record_deliveries: every row needs a period")
+    frame = _delivery_frame(deliveries, None, datetime.now(UTC))
+    with guarded("recording extract deliveries"), engine.begin() as conn:
+        bulk_load(conn, extract_delivery, frame)
+    return len(frame)
+
+
+def _check_request(request: PublishRequest) -> None:
+    parse_period(request.period)
+    keys = set(request.input_digests)
+    missing = sorted(_DIGEST_KEYS - keys)
+    unknown = sorted(keys - _DIGEST_KEYS - _OPTIONAL_DIGEST_KEYS)
+    if missing or unknown:
+        raise ValueError(
+            f"input_digests must have keys {sorted(_DIGEST_KEYS)} (optional: verifikasi); "
+            f"missing {missing}, unknown {unknown}"
+        )
+    bad = sorted(k for k, v in request.input_digests.items() if not _SHA256.match(str(v)))
+    if bad:
+        raise ValueError(f"input_digests of {bad} are not lower-case sha256 hex digests")
+    if not request.rules_version:
+        raise ValueError("rules_version is empty")
+    if not isinstance(request.entries, pd.DataFrame) or not isinstance(
+        request.changes, pd.DataFrame
+    ):
+        raise TypeError("entries and changes must be pandas DataFrames")
+
+
+def _same_inputs(latest: ReleaseRow, request: PublishRequest) -> bool:
+    return (
+        latest.input_digests == dict(request.input_digests)
+        and latest.rules_version == request.rules_version
+        and tuple(sorted(set(latest.accepted_flags))) == tuple(sorted(set(request.accepted_flags)))
+    )
+
+
+def _max_version(conn: Connection, period: str) -> int:
+    t = registry_release
+    value = conn.execute(sa.select(sa.func.max(t.c.version)).where(t.c.period == period)).scalar()
+    return int(value or 0)
+
+
+def _delivery_frame(rows: list[dict], period: str | None, now: datetime) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame()
+    unknown = sorted({k for row in rows for k in row} - set(DELIVERY_COLUMNS))
+    if unknown:
+        raise ValueError(f"deliveries: unknown keys {unknown}")
+    frame = pd.DataFrame(list(rows), columns=list(DELIVERY_COLUMNS))
+    if period is not None:
+        frame["period"] = frame["period"].fillna(period)
+    frame["checked_at"] = frame["checked_at"].astype(object).where(frame["checked_at"].notna(), now)
+    frame = table_frame(frame, extract_delivery, DELIVERY_COLUMNS, what="deliveries")
+    bad = ~frame["status"].isin(DELIVERY_STATUSES)
+    if bad.any():
+        raise ValueError(f"deliveries: status must be one of {list(DELIVERY_STATUSES)}")
+    for p in frame["period"].unique():
+        parse_period(str(p))
+    return frame
+

@@ -1,0 +1,243 @@
+"""The registry's tables (SQLAlchemy Core): those of ``contracts/REGISTRY.md`` (their names
+are a public interface) plus the columns and the ``extract_delivery`` table the pipeline
+needs. The head revision: the migrations in ``migrations/`` build exactly this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from domain.codes import CaseStatus, ChangeType, Decision
+
+# the entry columns a publish request must carry and the dtypes of release_entries are
+# the domain's, defined once
+
+metadata = MetaData()
+
+
+RELEASE_STATUSES = ("PUBLISHED", "SUPERSEDED")
+
+
+DELIVERY_STATUSES = ("ACCEPTED", "FAILED", "ACCEPTED_BY_OPERATOR")
+
+
+#: delivery statuses that count as "accepted" (a baseline for the next period)
+ACCEPTED_DELIVERY_STATUSES = ("ACCEPTED", "ACCEPTED_BY_OPERATOR")
+
+
+def _in_list(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+registry_release = Table(
+    "registry_release",
+    metadata,
+    Column("release_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("rules_version", String(), nullable=False),
+    Column("input_digests", Text, nullable=False),
+    Column("flow_run_id", String()),
+    Column("counts", Text, nullable=False),
+    Column("monthly_cost_idr", BigInteger, nullable=False),
+    Column("quota", Integer, nullable=False),
+    # 0002
+    Column("accepted_flags", Text, nullable=False, server_default="[]"),
+    Column("validation", Text, nullable=False, server_default="{}"),
+    Column("quota_summary", Text, nullable=False, server_default="{}"),
+    UniqueConstraint("period", "version", name="uq_registry_release_period_version"),
+    CheckConstraint(_in_list("status", RELEASE_STATUSES), name="ck_registry_release_status"),
+    Index(
+        "uq_registry_release_one_published",
+        "period",
+        unique=True,
+        sqlite_where=sa.text("status = 'PUBLISHED'"),
+        postgresql_where=sa.text("status = 'PUBLISHED'"),
+    ),
+)
+
+
+registry_entry = Table(
+    "registry_entry",
+    metadata,
+    Column(
+        "release_id",
+        Integer,
+        # on PostgreSQL enforced by statement-level triggers instead (migration 0003)
+        ForeignKey("registry_release.release_id", name="fk_registry_entry_release"),
+        nullable=False,
+    ),
+    Column("nik", String()),
+    Column("kpj", String()),
+    Column("nama", String()),
+    Column("kode_kelurahan", String()),
+    Column("desil", SmallInteger),
+    Column("kategori", String()),
+    Column("decision", String(16), nullable=False),
+    Column("reasons", String(), nullable=False),
+    Column("match_method", String()),
+    Column("suggested_nik", String()),
+    Column("priority_rank", Integer),
+    Column("monthly_contribution_idr", BigInteger, nullable=False),
+    Column("jkm_claim_alert", Boolean, nullable=False),
+    # 0002
+    Column("kode_kecamatan", String()),
+    Column("jenis_kelamin", SmallInteger),
+    Column("umur", SmallInteger),
+    Column("evidence", Text),
+    Column("entry_no", Integer),  # position in the published frame (read order)
+    CheckConstraint(_in_list("decision", list(Decision)), name="ck_registry_entry_decision"),
+    Index("ix_registry_entry_release_nik", "release_id", "nik"),
+    # partial (migration 0004): only participants have a KPJ, and only the terminations
+    # of a release are looked up by decision; every entry indexed costs the COPY
+    Index(
+        "ix_registry_entry_release_kpj",
+        "release_id",
+        "kpj",
+        sqlite_where=sa.text("kpj IS NOT NULL"),
+        postgresql_where=sa.text("kpj IS NOT NULL"),
+    ),
+    Index(
+        "ix_registry_entry_release_terminate",
+        "release_id",
+        sqlite_where=sa.text("decision = 'TERMINATE'"),
+        postgresql_where=sa.text("decision = 'TERMINATE'"),
+    ),
+)
+
+
+population_change = Table(
+    "population_change",
+    metadata,
+    Column(
+        "release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_population_change_release"),
+        nullable=False,
+    ),
+    Column("nik", String(), nullable=False),
+    Column("change_type", String(32), nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    Column("source", String(16)),
+    # 0002
+    Column("triggers_reverification", Boolean, nullable=False, server_default=sa.false()),
+    CheckConstraint(
+        _in_list("change_type", list(ChangeType)), name="ck_population_change_change_type"
+    ),
+    Index("ix_population_change_release_nik", "release_id", "nik"),
+)
+
+
+reverification_case = Table(
+    "reverification_case",
+    metadata,
+    Column("case_id", String(), primary_key=True),
+    Column("nik", String()),
+    Column("kpj", String()),
+    Column("kode_kelurahan", String()),
+    Column(
+        "opened_release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_reverification_case_opened"),
+        nullable=False,
+    ),
+    Column(
+        "last_seen_release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_reverification_case_last_seen"),
+        nullable=False,
+    ),
+    Column("triggers", String(), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("periods_open", Integer, nullable=False),
+    # 0002
+    Column("opened_period", String(7)),
+    Column("last_seen_period", String(7)),
+    Column("escalated", Boolean, nullable=False, server_default=sa.false()),
+    Column("resolution_note", Text),
+    Column("resolved_by", String()),
+    Column("nik_baru", String()),
+    Column("evidence", Text),
+    Column(
+        "resolved_release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_reverification_case_resolved"),
+    ),
+    CheckConstraint(_in_list("status", list(CaseStatus)), name="ck_reverification_case_status"),
+    Index("ix_reverification_case_status", "status"),
+    Index("ix_reverification_case_nik", "nik"),
+)
+
+
+extract_delivery = Table(
+    "extract_delivery",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("file_name", String(), nullable=False),
+    Column("sha256", String(64)),
+    Column("rows_total", Integer),
+    Column("rows_accepted", Integer),
+    Column("rows_rejected", Integer),
+    Column("status", String(32), nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_extract_delivery_release"),
+    ),
+    Column("detail", Text),
+    CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="ck_extract_delivery_status"),
+    Index("ix_extract_delivery_source_period", "source", "period"),
+)
+
+
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "nik", "change_type", "before", "after", "source", "triggers_reverification",
+)  # fmt: skip
+
+
+OPENED_CASE_COLUMNS = ("case_id", "nik", "kpj", "kode_kelurahan", "triggers", "evidence")
+
+
+SEEN_CASE_COLUMNS = ("case_id", "triggers", "kode_kelurahan", "periods_open", "escalated")
+
+
+#: updated when the plan carries them
+SEEN_CASE_OPTIONAL = ("evidence",)
+
+
+RESOLVED_CASE_COLUMNS = (
+    "case_id", "status", "resolved_at", "resolution_note", "resolved_by", "nik_baru",
+)  # fmt: skip
+
+
+DELIVERY_COLUMNS = (
+    "period", "source", "file_name", "sha256", "rows_total", "rows_accepted",
+    "rows_rejected", "status", "checked_at", "detail",
+)  # fmt: skip
+

@@ -1,0 +1,1 @@
+"""Rendering a release's report (Markdown and HTML) from typed results."""
