@@ -14,7 +14,7 @@ The rule book (PROGRAM.md, "Quota and priority"):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,14 @@ from domain.codes import Decision
 from domain.identity import nik_keys
 from domain.rules import RuleParameters
 
-if TYPE_CHECKING:  # reconcile imports this module
-    from domain.reconcile import Reconciliation
+
+
+class Reconciled(Protocol):
+    """What :func:`whatif` reads of a :class:`domain.reconcile.Reconciliation` (which
+    imports this module: the protocol keeps the import one way)."""
+
+    entries: pd.DataFrame
+    quota: QuotaSummary
 
 MONTHS_PER_YEAR = 12
 
@@ -178,7 +184,7 @@ def _counts(entries: pd.DataFrame) -> tuple[int, int]:
 
 
 def whatif(
-    current: Reconciliation | pd.DataFrame,
+    current: Reconciled | pd.DataFrame,
     params: RuleParameters,
     *,
     current_params: RuleParameters | None = None,

@@ -1,90 +1,11 @@
-"""Reconciliation and change detection split into partitions of people by NIK, so that
-the heavy work can run on several workers (Dask) and be merged back into exactly what
-:func:`domain.reconcile.reconcile` and :func:`domain.changes.detect_changes` return.
-
-The contract: for every ``n >= 1``::
-
-    merge([reconcile_partition(p, params) for p in split(inputs, n, params)], params, period)
-
-is *identical* to ``reconcile(inputs, params)``: the same entries (rows, order, values,
-dtypes), quota summary, counts and reason counts; and :func:`detect_changes_partitioned`
-is identical to ``detect_changes``. No rule is re-stated here: the partitions call
-reconcile's and change detection's own building blocks (``participant_facts``,
-``participant_reasons``, ``eligible_residents``, ``resident_facts``, ``priority_order``,
-``detect_changes``...). Two pieces of reconcile's *assembly* are mirrored, and guarded
-by the identity tests (``tests/unit/partition``): a participant's effective NIK
-(:func:`_effective_niks`), and the resident entries, split into the rank-independent part
-built on the workers (with the costly ``ELIGIBLE`` evidence clause) and the
-rank-dependent part built by :func:`merge`.
-
-**The partition of a person** (:func:`partition_of`) is a function of the NIK text alone,
-the same in every process and on every machine (never Python's salted ``hash()``): a
-well-formed NIK's ``int64`` key (:func:`domain.identity.nik_keys`) goes through the
-SplitMix64 finaliser, then modulo ``n``; any other text (a malformed BPJS NIK) through a
-64-bit FNV-1a digest of its code points, then the same finaliser. Everything that is
-"about one NIK" therefore lands in one partition: the Dukcapil and DTSEN records with
-that NIK, every BPJS row carrying it, every entry about it.
-
-**What each partition gets** (:func:`split`, run once on the driver, :class:`ReconcilePart`):
-
-* Dukcapil and DTSEN rows, by their NIK (only the columns the rules read);
-* current participants (city-paid ``AKTIF`` BPJS rows), by their *effective* NIK: the
-  re-verification's ``nik_baru`` where a ``NIK_DIKOREKSI`` outcome corrected it, else the
-  BPJS NIK. An exactly matched (or corrected) participant thus sits with its own Dukcapil
-  and DTSEN records, and all active city-paid rows of one NIK sit together, so
-  ``DUPLICATE_ENROLLMENT`` (earliest ``TGL_AKTIF``, then lowest KPJ) is decided locally;
-* other payers' active BPJS rows, by their NIK: ``DOUBLE_FUNDED`` is local too;
-* the re-verification outcomes and the previous release's terminated KPJs of its own
-  participants (both are keyed by KPJ).
-
-**What crosses partitions, and the small global pre-pass that handles it** (driver side,
-in :func:`split`/:func:`iter_split`: the typo rule runs over the few participants whose
-NIK is not in Dukcapil, against the records born on their birth dates; the rest of the
-driver's work is vectorised bookkeeping over NIK keys and the copying of rows into
-parts):
-
-1. *Probable typos.* A mistyped NIK is, by definition, not the NIK of its Dukcapil record,
-   so the suggested record normally lives in another partition, and "exactly one
-   candidate" is a global count. The driver runs the typo rule itself
-   (``domain.matching``'s birth-date-blocked candidate pairs) for the participants whose
-   effective NIK is absent from Dukcapil, and appends to each partition's Dukcapil frame
-   the *foreign* records (from other partitions) that meet the rule for one of its
-   participants (rows ``local_rows`` onwards). Every record that meets the rule for a
-   participant is then present in its partition, and no record that is absent could meet
-   it, so the partition's own matching (``match_participants``, unchanged) finds the same
-   candidates, count and suggestion as the global one. Foreign rows are never residents of
-   the partition: only rows before ``local_rows`` are considered for eligibility.
-2. *Coverage.* A resident is "not yet covered" when no ``AKTIF`` BPJS row (any payer)
-   carries their NIK and no participant is linked to their record (matched exactly, by a
-   correction, or as the suggestion of a probable typo). The driver routes, to the
-   partition of each NIK concerned, the keys of every active BPJS row's NIK (a corrected
-   participant's *original* NIK may live elsewhere) and of every typo suggestion
-   (``covered_keys``); links by exact match are local by construction.
-3. *The quota.* Free places, the priority ranking (desil, PKH, age, NIK: a total order),
-   ENROLL / WAITLIST, every rank in the evidence (``rank 12 of 3,456 (free places 100)``)
-   and the quota summary are global: each partition returns its eligible uncovered
-   residents unranked with their ranking keys, and :func:`merge` ranks them all at once.
-   Participants' entries are final in their partition (their evidence reads nothing
-   global) and are merged in KPJ order, as ``reconcile`` orders them.
-
-Errors are those of ``reconcile``: missing columns, a bad period, duplicate or missing
-KPJs, malformed Dukcapil/DTSEN NIKs are raised by :func:`split` (driver side); duplicate
-Dukcapil/DTSEN NIKs are raised by the partition that holds them (all copies of a NIK are
-in one partition; the count in the message is that partition's).
-
-**Change detection** compares each person's baseline and current records by NIK and
-reports per NIK, so it splits without any pre-pass: :func:`split_changes` partitions the
-four frames and the scope by NIK text, :func:`detect_changes_partition` is
-``detect_changes`` on one partition, and :func:`merge_changes` concatenates and re-sorts
-(by NIK, change type, source: unique per row, so the order is the global one).
-
-This module is pure (pandas/numpy, no I/O); ``tasks.partitioned`` runs the partitions as
-mapped Prefect tasks on Dask workers.
+"""Reconciliation on partitions: :func:`split` (the driver's pre-pass and routing),
+:func:`reconcile_partition` (a worker's share), :func:`merge` (the global ranking and the
+assembly of the entries), identical to :func:`domain.reconcile.reconcile`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,16 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.changes import (
-    _DTSEN_COLUMNS,
-    _DUKCAPIL_COLUMNS,
-    _TYPE_ORDER,
-    CHANGE_COLUMNS,
-    _columns,
-    detect_changes,
-    empty_changes,
-)
-from domain.codes import Decision, MatchMethod, Source
+from domain.codes import Decision, MatchMethod
 from domain.decisions import (
     ACTIVE,
     REASONS,
@@ -113,6 +25,7 @@ from domain.eligibility import eligible_residents
 from domain.explain import CLAUSE_SEPARATOR, PRIORITY, eligible_clause
 from domain.identity import nik_keys, normalise_nik
 from domain.matching import NIK_LENGTH, typo_pairs
+from domain.partition.keys import check_partitions, positions_by_partition, partition_of_keys, partition_of
 from domain.periods import reference_date
 from domain.quota import QuotaSummary, allocate, priority_order, summarise
 from domain.reconcile import (
@@ -130,112 +43,18 @@ from domain.reconcile import (
 )
 from domain.rules import RuleParameters
 
-__all__ = [
-    "ChangesPart",
-    "PartialResult",
-    "ReconcilePart",
-    "detect_changes_partition",
-    "detect_changes_partitioned",
-    "iter_split",
-    "iter_split_changes",
-    "merge",
-    "merge_changes",
-    "partition_of",
-    "reconcile_partition",
-    "reconcile_partitioned",
-    "split",
-    "split_changes",
-]
-
 #: ranking keys carried by a partial result's candidates: the NIK as an ``int64`` key,
 #: the PKH flag and the birth date
 KEY = "_nik_key"
+
+
+
 PKH = "_pkh"
+
+
+
 BORN = "_tgl_lhr"
 
-# -- the partition of a NIK ----------------------------------------------------------------
-_SPLITMIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-_SPLITMIX_2 = np.uint64(0x94D049BB133111EB)
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-
-
-def _finalise(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser (a bijection of ``uint64`` that spreads every input bit)."""
-    x = np.asarray(x, dtype=np.uint64).copy()
-    with np.errstate(over="ignore"):
-        x ^= x >> np.uint64(30)
-        x *= _SPLITMIX_1
-        x ^= x >> np.uint64(27)
-        x *= _SPLITMIX_2
-        x ^= x >> np.uint64(31)
-    return x
-
-
-def _text_digest(texts: pd.Series) -> np.ndarray:
-    """A stable 64-bit FNV-1a digest of each text's code points and length (null as the
-    empty text): vectorised over rows, one step per character position."""
-    s = pd.Series(texts, dtype="str").fillna("")
-    n = len(s)
-    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
-    if n == 0:
-        return h
-    lengths = s.str.len().to_numpy(dtype=np.int64)
-    width = max(int(lengths.max()), 1)
-    points = (
-        np.asarray(s.to_numpy(dtype=object), dtype=f"<U{width}")
-        .view(np.uint32)
-        .reshape(n, width)
-        .astype(np.uint64)
-    )
-    with np.errstate(over="ignore"):
-        for i in range(width):  # characters, not people
-            live = i < lengths
-            h = np.where(live, (h ^ points[:, i]) * _FNV_PRIME, h)
-        h = (h ^ lengths.astype(np.uint64)) * _FNV_PRIME
-    return h
-
-
-def _partition_of_keys(keys: np.ndarray, n: int) -> np.ndarray:
-    """Partition of well-formed NIKs given as ``int64`` keys (``nik_keys``)."""
-    mixed = _finalise(np.asarray(keys, dtype=np.int64).view(np.uint64))
-    return (mixed % np.uint64(n)).astype(np.int64)
-
-
-def _partition_of_text(texts: pd.Series, n: int) -> np.ndarray:
-    """Partition of NIK texts as given (not stripped): equal texts, equal partitions."""
-    _check_partitions(n)
-    keys = nik_keys(pd.Series(texts))
-    out = _partition_of_keys(np.where(keys >= 0, keys, 0), n)
-    bad = keys < 0
-    if bad.any():
-        digest = _finalise(_text_digest(pd.Series(texts).iloc[np.flatnonzero(bad)]))
-        out[bad] = (digest % np.uint64(n)).astype(np.int64)
-    return out
-
-
-def partition_of(nik: pd.Series, n: int) -> np.ndarray:
-    """The partition (``0 .. n-1``, ``int64``) of each NIK, after stripping surrounding
-    white space (:func:`domain.identity.normalise_nik`, as the rules compare NIKs).
-
-    Deterministic across processes, machines and runs: well-formed NIKs by their
-    ``int64`` key through the SplitMix64 finaliser, anything else (letters, 15 or 17
-    characters, empty, null) by a 64-bit FNV-1a digest of the text. Vectorised.
-    """
-    return _partition_of_text(normalise_nik(pd.Series(nik)).astype("str"), n)
-
-
-def _check_partitions(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of partitions must be a positive integer, got {n!r}")
-
-
-def _groups(part: np.ndarray, n: int) -> list[np.ndarray]:
-    """Row positions of each partition ``0 .. n-1``, ascending within each."""
-    small = part.astype(np.int16) if n <= np.iinfo(np.int16).max else part
-    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit keys
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=n))])
-    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 # -- reconciliation: split -------------------------------------------------------------------
@@ -283,6 +102,7 @@ class ReconcilePart:
         }
 
 
+
 def _effective_niks(current: pd.DataFrame, verified: pd.DataFrame | None) -> pd.Series:
     """Each current participant's NIK after re-verification corrections: exactly the
     ``nik`` of reconcile's participant facts (stripped BPJS NIK, empty as null, replaced by
@@ -294,6 +114,7 @@ def _effective_niks(current: pd.DataFrame, verified: pd.DataFrame | None) -> pd.
     return nik_bpjs.where(~corrected, outcome["nik_baru"]).astype("str")
 
 
+
 def _source_keys(frame: pd.DataFrame, source: str) -> np.ndarray:
     """``int64`` keys of a Dukcapil/DTSEN frame's NIKs; malformed ones raise ``ValueError``
     with ``NikIndex``'s message (reconcile raises it too)."""
@@ -302,6 +123,7 @@ def _source_keys(frame: pd.DataFrame, source: str) -> np.ndarray:
     if bad:
         raise ValueError(f"{source}: {bad:,} NIKs are not 16 digits; validate the extract first")
     return keys
+
 
 
 def _members(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -319,6 +141,7 @@ def _members(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+
 def split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> list[ReconcilePart]:
     """Split one period's inputs into ``n`` partitions (see the module docstring).
 
@@ -329,11 +152,12 @@ def split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> list[Recon
     return list(iter_split(inputs, n, params))
 
 
+
 def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Iterator[ReconcilePart]:
     """:func:`split` one part at a time: the global pre-pass (and every input check) runs
     before the first part is yielded, then each part is built only when asked for, so a
     caller that stores each part before taking the next holds one part at a time."""
-    _check_partitions(n)
+    check_partitions(n)
     reference_date(inputs.period)  # a bad period raises here, as in reconcile
     check_columns(inputs)
     dukcapil = inputs.dukcapil[list(REQUIRED_COLUMNS["dukcapil"])]
@@ -341,8 +165,8 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
     bpjstk = inputs.bpjstk[list(REQUIRED_COLUMNS["bpjstk"])]
     d_keys = _source_keys(dukcapil, "dukcapil")
     t_keys = _source_keys(dtsen, "dtsen")
-    d_part = _partition_of_keys(d_keys, n)
-    t_part = _partition_of_keys(t_keys, n)
+    d_part = partition_of_keys(d_keys, n)
+    t_part = partition_of_keys(t_keys, n)
 
     # participants, by effective NIK -------------------------------------------------------
     current = current_participants(bpjstk)  # raises on missing/duplicate KPJs
@@ -365,7 +189,7 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
         row = pairs["row"].to_numpy(dtype=np.int64)
         home, there = p_part[pid], d_part[row]
         away = home != there
-        for i, rows in enumerate(_groups(home[away], n)):
+        for i, rows in enumerate(positions_by_partition(home[away], n)):
             foreign[i] = np.unique(row[away][rows])
         per_pid = np.bincount(pid, minlength=len(current))
         suggested_keys = d_keys[row[per_pid[pid] == 1]]
@@ -374,7 +198,7 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
     active = (code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE).to_numpy(dtype=bool)
     active_keys = nik_keys(normalise_nik(bpjstk.loc[active, "NIK"]))
     covered = np.unique(np.concatenate([active_keys[active_keys >= 0], suggested_keys]))
-    c_part = _partition_of_keys(covered, n)
+    c_part = partition_of_keys(covered, n)
 
     # other payers' active rows, by their NIK -------------------------------------------------
     others = bpjstk[active & (code_values(bpjstk["SUMBER_IURAN"]) != CITY_PAYER).to_numpy(bool)]
@@ -403,14 +227,15 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
         kpj=kpj,
         covered=covered,
         foreign=foreign,
-        dukcapil_rows=_groups(d_part, n),
-        dtsen_rows=_groups(t_part, n),
-        participant_rows=_groups(p_part, n),
-        other_rows=_groups(o_part, n),
-        covered_rows=_groups(c_part, n),
-        verified_rows=None if v_part is None else _groups(v_part + 1, n + 1)[1:],
+        dukcapil_rows=positions_by_partition(d_part, n),
+        dtsen_rows=positions_by_partition(t_part, n),
+        participant_rows=positions_by_partition(p_part, n),
+        other_rows=positions_by_partition(o_part, n),
+        covered_rows=positions_by_partition(c_part, n),
+        verified_rows=None if v_part is None else positions_by_partition(v_part + 1, n + 1)[1:],
     )
     return (routing.part(i) for i in range(n))
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -460,6 +285,7 @@ class _Routing:
         )
 
 
+
 # -- reconciliation: one partition -------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class PartialResult:
@@ -478,6 +304,7 @@ class PartialResult:
     candidates: pd.DataFrame = field(repr=False)
     places_used: int
     reason_counts: dict[str, int]
+
 
 
 def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialResult:
@@ -509,6 +336,7 @@ def reconcile_partition(part: ReconcilePart, params: RuleParameters) -> PartialR
         places_used=places_used,
         reason_counts={r.value: int(phase.flags[r.value].sum()) for r in REASONS},
     )
+
 
 
 def _unranked_resident_entries(residents: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
@@ -546,6 +374,7 @@ def _unranked_resident_entries(residents: pd.DataFrame, keys: np.ndarray) -> pd.
     )
 
 
+
 def _ranked(
     candidates: pd.DataFrame, places_used: int, params: RuleParameters
 ) -> tuple[pd.DataFrame, QuotaSummary]:
@@ -575,6 +404,7 @@ def _ranked(
     return residents, quota
 
 
+
 # -- reconciliation: merge ---------------------------------------------------------------------
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate, leaving out empty frames (so they cannot change a column's dtype)."""
@@ -582,6 +412,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not full:
         return frames[0].iloc[0:0].reset_index(drop=True)
     return full[0].reset_index(drop=True) if len(full) == 1 else pd.concat(full, ignore_index=True)
+
 
 
 def _check_complete(items: Sequence[PartialResult], period: str) -> None:
@@ -596,6 +427,7 @@ def _check_complete(items: Sequence[PartialResult], period: str) -> None:
     periods = {p.period for p in items}
     if periods != {period}:
         raise ValueError(f"partial results are for {sorted(periods)}, not {period}")
+
 
 
 def merge(partials: Sequence[PartialResult], params: RuleParameters, period: str) -> Reconciliation:
@@ -627,6 +459,7 @@ def merge(partials: Sequence[PartialResult], params: RuleParameters, period: str
     )
 
 
+
 def reconcile_partitioned(
     inputs: ReconcileInputs, params: RuleParameters, partitions: int
 ) -> Reconciliation:
@@ -635,99 +468,3 @@ def reconcile_partitioned(
     parts = split(inputs, partitions, params)
     return merge([reconcile_partition(p, params) for p in parts], params, inputs.period)
 
-
-# -- change detection ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class ChangesPart:
-    """One partition's share of change detection: the Dukcapil and DTSEN frames of both
-    periods (only the compared columns) and the NIKs in scope, by NIK."""
-
-    index: int
-    partitions: int
-    baseline: dict[Source, pd.DataFrame] = field(repr=False)
-    current: dict[Source, pd.DataFrame] = field(repr=False)
-    scope_niks: pd.Series = field(repr=False)
-
-
-_CHANGE_SOURCES = {Source.DUKCAPIL: _DUKCAPIL_COLUMNS, Source.DTSEN: _DTSEN_COLUMNS}
-
-
-def split_changes(
-    baseline: Mapping[Source, pd.DataFrame],
-    current: Mapping[Source, pd.DataFrame],
-    scope_niks: pd.Series,
-    n: int,
-) -> list[ChangesPart]:
-    """Split change detection's inputs into ``n`` partitions by NIK text (equal NIKs,
-    equal partitions). Sources other than Dukcapil and DTSEN are not compared and not
-    carried; a source missing on either side stays missing in every part."""
-    return list(iter_split_changes(baseline, current, scope_niks, n))
-
-
-def iter_split_changes(
-    baseline: Mapping[Source, pd.DataFrame],
-    current: Mapping[Source, pd.DataFrame],
-    scope_niks: pd.Series,
-    n: int,
-) -> Iterator[ChangesPart]:
-    """:func:`split_changes` one part at a time (checks and partition ids first)."""
-    _check_partitions(n)
-    sides: list[dict[Source, tuple[pd.DataFrame, list[np.ndarray]]]] = []
-    for frames in (baseline, current):
-        side: dict[Source, tuple[pd.DataFrame, list[np.ndarray]]] = {}
-        for source, columns in _CHANGE_SOURCES.items():
-            frame = _columns(frames.get(source), columns)  # raises on missing columns
-            if frame is None:
-                continue
-            side[source] = (frame, _groups(_partition_of_text(frame["NIK"].astype("str"), n), n))
-        sides.append(side)
-    scope = pd.Series(scope_niks).reset_index(drop=True)
-    scope_groups = _groups(_partition_of_text(scope.astype("str"), n), n)
-    return _changes_parts(n, sides, scope, scope_groups)
-
-
-def _changes_parts(n, sides, scope, scope_groups) -> Iterator[ChangesPart]:
-    """The parts of :func:`iter_split_changes`, built when asked for."""
-    for i in range(n):
-        yield ChangesPart(
-            index=i,
-            partitions=n,
-            baseline={s: f.iloc[g[i]].reset_index(drop=True) for s, (f, g) in sides[0].items()},
-            current={s: f.iloc[g[i]].reset_index(drop=True) for s, (f, g) in sides[1].items()},
-            scope_niks=scope.iloc[scope_groups[i]].reset_index(drop=True),
-        )
-
-
-def detect_changes_partition(part: ChangesPart, params: RuleParameters) -> pd.DataFrame:
-    """``detect_changes`` on one partition (every comparison is within one NIK)."""
-    return detect_changes(part.baseline, part.current, part.scope_niks, params)
-
-
-def merge_changes(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Every partition's changes as one frame in ``detect_changes``' order (NIK, change
-    type, source)."""
-    full = [p for p in parts if len(p)]
-    if not full:
-        return empty_changes()
-    out = pd.concat(full, ignore_index=True)
-    order = out["change_type"].map(_TYPE_ORDER)
-    out = (
-        out.assign(_order=order)
-        .sort_values(["nik", "_order", "source"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
-    return out[list(CHANGE_COLUMNS)]
-
-
-def detect_changes_partitioned(
-    baseline: Mapping[Source, pd.DataFrame],
-    current: Mapping[Source, pd.DataFrame],
-    scope_niks: pd.Series,
-    params: RuleParameters,
-    partitions: int,
-) -> pd.DataFrame:
-    """:func:`split_changes`, :func:`detect_changes_partition` for each part in turn,
-    :func:`merge_changes`: the same result as ``detect_changes``."""
-    parts = split_changes(baseline, current, scope_niks, partitions)
-    return merge_changes([detect_changes_partition(p, params) for p in parts])
