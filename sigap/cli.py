@@ -70,7 +70,7 @@ PeriodOpt = Annotated[
 
 def _fail(exc: BaseException) -> None:
     message = str(exc) or type(exc).__name__
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
 
 
