@@ -571,30 +571,40 @@ def _toml_value(value: Any) -> str:
     return f'"{text}"'
 
 
-def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
+def to_toml(
+    settings: Settings, *, include_secrets: bool = False, shown: Mapping[str, str] | None = None
+) -> str:
     """Render settings as a TOML file that ``load_settings`` reads back.
 
     Secret fields (``SecretStr``) are left out unless ``include_secrets``: pass them through
-    ``SIGAP_...`` environment variables instead of writing them to disk.
+    ``SIGAP_...`` environment variables instead of writing them to disk. ``shown`` gives
+    the text to write for a secret field left out, by dotted key (``sigap settings show``
+    shows ``database.url`` with its password masked); the field is written even when it
+    is unset.
     """
+    shown = dict(shown or {})
 
-    def plain(value: Any) -> Any:
+    def plain(value: Any, path: tuple[str, ...] = ()) -> Any:
         if isinstance(value, BaseModel):
             out = {}
-            for name in type(value).model_fields:
+            for name, field in type(value).model_fields.items():
                 item = getattr(value, name)
+                key = ".".join((*path, name))
+                if key in shown and not include_secrets and "SecretStr" in str(field.annotation):
+                    out[name] = shown[key]
+                    continue
                 if item is None:
                     continue
                 if isinstance(item, SecretStr):
                     if not include_secrets:
                         continue
                     item = item.get_secret_value()
-                out[name] = plain(item)
+                out[name] = plain(item, (*path, name))
             return out
         if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
+            return {str(k): plain(v, (*path, str(k))) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
+            return [plain(v, path) for v in value]
         if isinstance(value, Path):
             return str(value)
         return value

@@ -299,10 +299,14 @@ def db_current(config: ConfigOpt = None) -> None:
 @settings_app.command("show")
 @_guard
 def settings_show(config: ConfigOpt = None) -> None:
-    """The effective settings as TOML (secrets left out)."""
+    """The effective settings as TOML: the database URL with its password masked (the
+    default SQLite file as its resolved URL), other secrets left out."""
+    from connectors.registry_db import masked_url
     from core.settings import to_toml
 
-    console.print(to_toml(_settings(config)), markup=False, highlight=False)
+    settings = _settings(config)
+    text = to_toml(settings, shown={"database.url": masked_url(settings.database_url)})
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @settings_app.command("table")

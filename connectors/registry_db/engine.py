@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import quote_plus
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,27 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 _MIGRATION_LOCK = "sigap.registry.migrations"
+
+
+#: query parameters of a database URL that carry a secret (libpq's ``?password=``)
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "sslpassword"})
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password (and a password given as a query parameter) shown as
+    ``***``, for display: ``postgresql+psycopg://sigap:***@dbhost/sigap``. A URL that does
+    not parse is shown as ``***`` (it might be anything)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - whatever it is, it is not shown
+        return "***"
+    text = parsed.set(query={}).render_as_string(hide_password=True)
+    pairs = []
+    for key, values in parsed.query.items():
+        for value in (values,) if isinstance(values, str) else values:
+            shown = "***" if key.lower() in _SECRET_QUERY_KEYS else quote_plus(value)
+            pairs.append(f"{quote_plus(key)}={shown}")
+    return f"{text}?{'&'.join(pairs)}" if pairs else text
 
 
 def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Engine:

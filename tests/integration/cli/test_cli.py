@@ -161,3 +161,28 @@ def test_verify_results_period_must_agree_with_the_file_name(published, tmp_path
     assert out.exit_code == 2 and "2026-09" in out.output and "202608" in out.output, out.output
     out = runner.invoke(app, ["verify-results", str(results), "--period", "2026-08\n"], env=_env(published))
     assert out.exit_code == 2 and "'2026-08\\n'" in out.output, out.output
+
+
+def _show(env: dict[str, str], *args: str) -> str:
+    out = runner.invoke(app, ["settings", "show", *args], env=env)
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_settings_show_prints_the_database_url_with_the_password_masked(tmp_path):
+    env = {
+        "SIGAP_DATABASE__URL": "postgresql+psycopg://sigap:hunter2@dbhost:5433/sigap?sslmode=require",
+        "SIGAP_SOURCES__DUKCAPIL__PRIVATE_KEY_PASSPHRASE": "open-sesame",
+    }
+    shown = _show(env)
+    assert '[database]\nurl = "postgresql+psycopg://sigap:***@dbhost:5433/sigap?sslmode=require"' in shown
+    assert "hunter2" not in shown and "open-sesame" not in shown and "private_key_passphrase" not in shown
+    # a password given as a query parameter (libpq style) is masked too
+    shown = _show({"SIGAP_DATABASE__URL": "postgresql+psycopg://sigap@dbhost/sigap?password=hunter2"})
+    assert "hunter2" not in shown and "password=***" in shown
+
+
+def test_settings_show_prints_the_default_sqlite_url_resolved(tmp_path):
+    data = tmp_path / "data"
+    shown = _show({"SIGAP_DATA_DIR": str(data)})
+    assert f'url = "sqlite:///{data.resolve() / "registry.sqlite"}"' in shown
