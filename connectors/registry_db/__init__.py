@@ -90,6 +90,7 @@ __all__ = [
     "find_entry",
     "latest_release",
     "make_engine",
+    "masked_url",
     "metadata",
     "open_cases",
     "population_change",
