@@ -462,13 +462,11 @@ def _check_environment(
         match = difflib.get_close_matches(upper, list(valid), n=1, cutoff=0.85)
         meant = valid[match[0]] if match else _closest(path)
         hint = f"did you mean {_env_name(meant)}?" if meant else "no setting has that name"
-        problems.append(
-            (
-                path,
-                f"unknown setting {variable} ({hint}): every {ENV_PREFIX} environment variable "
-                f"but {' and '.join(NOT_SETTINGS)} names a setting",
-            )
+        problem = (
+            f"unknown setting {variable} ({hint}): every {ENV_PREFIX} environment variable "
+            f"but {' and '.join(NOT_SETTINGS)} names a setting"
         )
+        problems.append((path, problem))
     return problems, names
 
 
