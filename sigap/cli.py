@@ -282,8 +282,7 @@ def db_upgrade(config: ConfigOpt = None, revision: str = "head") -> None:
     from connectors import registry_db
 
     settings = _settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry_db.upgrade(settings.database_url, revision)
+    registry_db.upgrade(settings.database_url, revision)  # a SQLite file's folder: made 0750
     console.print(f"registry at revision {registry_db.current_revision(settings.database_url)}")
 
 

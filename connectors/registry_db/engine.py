@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import quote_plus
 from typing import Any
+from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from connectors.files import open_private, private_dirs, restrict_file
 from connectors.registry_db.guard import guarded
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
@@ -54,15 +55,26 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
     emits ``BEGIN`` so that a transaction covers every statement, DDL included; a
     connection with the execution option ``sigap_begin="IMMEDIATE"`` takes the write lock
     at ``BEGIN`` (used by publishing and migrations). The folder of the database file is
-    created when missing. PostgreSQL and others: ``pool_pre_ping``. Always
-    ``hide_parameters`` so that error messages never carry row values.
+    created when missing (``0750``); the file is created ``0640`` before SQLite opens it
+    (SQLite gives its ``-wal`` and ``-shm`` files the database file's mode), and an existing
+    file, ``-wal`` or ``-shm`` loses any permission beyond ``0640`` when a connection opens
+    (a registry made before files were private). PostgreSQL and others:
+    ``pool_pre_ping``. Always ``hide_parameters`` so that error messages never carry row
+    values.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
+        files: tuple[Path, ...] = ()
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser().resolve()
+            private_dirs(path.parent)
+            try:  # an empty file is an empty SQLite database
+                open_private(path, exclusive=True).close()
+            except FileExistsError:
+                pass
+            files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         engine = sa.create_engine(
             parsed,
             echo=echo,
@@ -81,6 +93,8 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.close()
+            for file in files:  # the -wal and -shm exist now
+                restrict_file(file)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
