@@ -9,7 +9,8 @@ atomically (temporary file in the same folder, ``fsync``, rename): a reader sees
 file or none. Dtypes round-trip (``str``, ``int8``/``int16``, nullable ``Int8``/``Int16``,
 ``bool``, ``datetime64``), as does the index.
 
-The rows are personal data: folders are created ``0750`` and files ``0640``.
+The rows are personal data: folders are created ``0750`` and files ``0640`` whatever the
+umask (``connectors.files``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from connectors.files import fsync_dir, open_private, private_dirs
 from core.errors import DataError
 from domain.codes import Source
 from domain.periods import parse_period
 
-FILE_MODE = 0o640
-DIR_MODE = 0o750
 SUFFIX = ".parquet"
 COMPRESSION = "zstd"
 
@@ -61,11 +61,10 @@ class BaselineStore:
         """Write ``frame`` atomically; returns its path. Saving the same delivery again
         replaces the file with the same content."""
         target = self.path(source, period, sha256)
-        _make_dirs(target.parent)
+        private_dirs(target.parent)
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open_private(tmp, exclusive=True) as fh:
                 frame.to_parquet(fh, engine="pyarrow", compression=COMPRESSION)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -73,7 +72,7 @@ class BaselineStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return target
 
     def load(
@@ -119,21 +118,3 @@ def _digest(sha256: str) -> str:
     if not _SHA256.match(text):
         raise ValueError("sha256 must be 64 hexadecimal characters")
     return text
-
-
-def _make_dirs(folder: Path) -> None:
-    folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

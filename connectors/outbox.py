@@ -9,8 +9,8 @@ it. Committing moves every file into the root with one rename per file, the data
 before its checksum file, so that a reader that waits for the ``.sha256`` (as the
 extract contract asks of our providers) never sees a half-written file.
 
-Files are created ``0640`` and folders ``0750``: owner and group only, the registry
-carries personal data.
+Files are created ``0640`` and folders ``0750`` whatever the umask (``connectors.files``):
+owner and group only, the registry carries personal data.
 
 Names of the contract's files: :func:`registry_csv_name`, :func:`mutasi_csv_name`,
 :func:`worklist_path`, :func:`report_name`.
@@ -34,11 +34,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.arrow_text import concatenated
+from connectors.files import DIR_MODE, FILE_MODE, private_dirs
+from connectors.files import atomic_write as _atomic_write
+from connectors.files import fsync_dir as _fsync_dir
+from connectors.files import make_dirs as _make_dirs
 from core.errors import ChecksumMismatch
 from domain.periods import compact
 
-FILE_MODE = 0o640
-DIR_MODE = 0o750
 CHECKSUM_SUFFIX = ".sha256"
 STAGING_DIR = ".staging"
 CSV_SEPARATOR = "|"
@@ -105,51 +107,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes | memoryview) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, ``fsync`` and
-    rename; the file ends up ``FILE_MODE`` whatever the umask.
-
-    The folder itself is not synced here: files are only written into a staging folder,
-    and :meth:`StagedOutbox.commit` syncs every folder it moves them into (one ``fsync``
-    per folder instead of one per file; a worklist run writes a hundred files).
-    """
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        try:
-            view = memoryview(data).cast("B")
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fchmod(fd, FILE_MODE)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _make_dirs(base: Path, relative: PurePosixPath) -> Path:
-    """Create ``base/relative`` folder by folder, each new one ``DIR_MODE``."""
-    current = base
-    for part in relative.parts:
-        current = current / part
-        if not current.is_dir():
-            current.mkdir(mode=DIR_MODE)
-            os.chmod(current, DIR_MODE)
-    return current
 
 
 def _checked_rel_path(rel_path: str | PurePosixPath) -> PurePosixPath:
@@ -358,9 +315,7 @@ class Outbox:
         """A fresh staging folder ``root/.staging/<release_tag>.<random>``."""
         if not _TAG.match(release_tag):
             raise ValueError(f"release tag {release_tag!r} must be a plain file-name part")
-        if not self.root.is_dir():
-            self.root.mkdir(mode=DIR_MODE, parents=True)
-            os.chmod(self.root, DIR_MODE)
+        private_dirs(self.root)  # its missing parents too (data_dir/outbox)
         staging_root = _make_dirs(self.root, PurePosixPath(STAGING_DIR))
         folder = staging_root / f"{release_tag}.{secrets.token_hex(4)}"
         folder.mkdir(mode=DIR_MODE)

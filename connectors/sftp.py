@@ -7,7 +7,8 @@ Both implementations of :class:`ExtractSource` apply the same delivery disciplin
   provider *after* the data file. A data file without its checksum file is still being
   written: it is never read (:class:`~core.errors.DeliveryIncomplete`, after an optional
   poll of ``checksum_wait_seconds``);
-* the download goes to ``<dest>/<name>.part`` while its SHA-256 is computed, is compared
+* the download goes to ``<dest>/<name>.part`` (``0640``, in folders created ``0750``,
+  whatever the umask: the extracts are personal data) while its SHA-256 is computed, is compared
   with the ``.sha256`` (:class:`~core.errors.ChecksumMismatch`, the ``.part`` removed) and is
   renamed into place atomically only when it matches;
 * a destination that already holds a file with the announced checksum is not downloaded
@@ -44,6 +45,7 @@ from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 import paramiko
 import paramiko.sftp
 
+from connectors.files import open_private, private_dirs
 from core.errors import (
     AuthenticationFailed,
     ChecksumMismatch,
@@ -290,8 +292,7 @@ class _ChecksummedSource:
         file_name = posixpath.basename(rel)
         expected = self._announced_checksum(rel, remote)
 
-        dest_dir = Path(dest_dir)
-        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest_dir = private_dirs(Path(dest_dir))  # the extracts are personal data
         dest = dest_dir / file_name
         if dest.is_file() and sha256_file(dest) == expected:
             size = dest.stat().st_size
@@ -469,7 +470,7 @@ class LocalSource(_ChecksummedSource):
         source = self._path(rel)
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "no such file", str(source))
-        with open(source, "rb") as src, open(part, "wb") as out:
+        with open(source, "rb") as src, open_private(part) as out:
             writer = _HashingWriter(out)
             shutil.copyfileobj(src, writer, CHUNK_BYTES)
         return writer.digest.hexdigest(), writer.size
@@ -750,7 +751,7 @@ class SftpSource(_ChecksummedSource):
             # FileNotFoundError from open() propagates to fetch() as "data file missing"
             with sftp.open(remote, "rb") as fh:
                 expected_size = int(fh.stat().st_size or 0)
-                with open(part, "wb", buffering=CHUNK_BYTES) as out:
+                with open_private(part, buffering=CHUNK_BYTES) as out:
                     writer = _HashingWriter(out)
                     for chunk in _read_ahead(sftp, fh, expected_size):
                         writer.write(chunk)

@@ -1,9 +1,15 @@
 """Typed settings: a TOML file plus ``SIGAP_...`` environment overrides.
 
 Precedence (highest first): keyword arguments, environment variables
-(``SIGAP_DATABASE__URL``, ``SIGAP_RULES__QUOTA``, ``SIGAP_SFTP__DUKCAPIL__HOST`` ...),
+(``SIGAP_DATABASE__URL``, ``SIGAP_RULES__QUOTA``, ``SIGAP_SOURCES__DUKCAPIL__HOST`` ...),
 the TOML file (``--config``, else ``$SIGAP_CONFIG``, else ``./sigap.toml`` when present),
 then the defaults below. Nothing is read at import time: call ``load_settings``.
+
+Nothing is silently ignored: an unknown key in any table of the file, and any ``SIGAP_...``
+environment variable that names no setting (except ``SIGAP_CONFIG`` and ``SIGAP_HOME``,
+which are not settings: :data:`NOT_SETTINGS`), is an error naming the key and the closest
+valid one; values are range-checked. ``load_settings`` reports every problem at once in
+one :class:`~core.errors.ConfigError`.
 
 Every field has a description: ``sigap settings table`` renders the README's table from
 them.
@@ -11,12 +17,17 @@ them.
 
 from __future__ import annotations
 
+import difflib
 import os
+import types
+import typing
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,12 +37,26 @@ from pydantic_settings import (
 
 _TOML_PATH: ContextVar[Path | None] = ContextVar("sigap_toml_path", default=None)
 
+ENV_PREFIX = "SIGAP_"
+#: ``SIGAP_...`` environment variables that are not settings (every other one must name a
+#: setting): the settings file's path, and the installation folder of ``infra/server.sh``
+NOT_SETTINGS = ("SIGAP_CONFIG", "SIGAP_HOME")
+#: the sources with a row-count tolerance (``validation.row_count_tolerance``)
+SourceName = Literal["dukcapil", "dtsen", "bpjstk"]
 
-class SftpEndpoint(BaseModel):
+
+class _Table(BaseModel):
+    """A table of the settings: an unknown key is an error (never silently ignored), and
+    a float is never NaN or infinite."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class SftpEndpoint(_Table):
     """One SFTP server (one per source: each agency runs its own)."""
 
     host: str = Field("127.0.0.1", description="SFTP host name or address")
-    port: int = Field(22, description="SFTP port")
+    port: int = Field(22, ge=1, le=65535, description="SFTP port")
     username: str = Field("sigap", description="SFTP user name")
     private_key_path: Path | None = Field(
         None, description="path to the private key used to log in (key authentication only)"
@@ -44,14 +69,15 @@ class SftpEndpoint(BaseModel):
         description="pinned known_hosts file holding the server's host key; unknown keys are refused",
     )
     remote_root: str = Field(".", description="remote folder that holds the source's YYYY/MM tree")
-    timeout_seconds: float = Field(30.0, description="connect and read timeout")
+    timeout_seconds: float = Field(30.0, gt=0, description="connect and read timeout")
     retries: int = Field(
         3,
+        ge=0,
         description="retries after the first attempt on transient network errors, with backoff (the fetch task retries again later, for longer outages)",
     )
 
 
-class SourcesSettings(BaseModel):
+class SourcesSettings(_Table):
     kind: Literal["sftp", "local"] = Field(
         "sftp", description="where extracts come from: `sftp` servers or a `local` folder tree"
     )
@@ -77,9 +103,13 @@ class SourcesSettings(BaseModel):
         None, description="where outbox files are uploaded (none: local outbox only)"
     )
     checksum_wait_seconds: float = Field(
-        0.0, description="how long to poll for a missing .sha256 before calling the delivery incomplete"
+        0.0,
+        ge=0,
+        description="how long to poll for a missing .sha256 before calling the delivery incomplete"
     )
-    checksum_poll_seconds: float = Field(10.0, description="interval between polls for the .sha256")
+    checksum_poll_seconds: float = Field(
+        10.0, gt=0, description="interval between polls for the .sha256"
+    )
 
     @classmethod
     def served_by(cls, server) -> SourcesSettings:
@@ -95,7 +125,7 @@ class SourcesSettings(BaseModel):
         )
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(_Table):
     url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL of the registry (default: a SQLite file data_dir/registry.sqlite)",
@@ -105,48 +135,81 @@ class DatabaseSettings(BaseModel):
     )
 
 
-class RuleSettings(BaseModel):
+class RuleSettings(_Table):
     """The rule book's parameters (PROGRAM.md, all configurable)."""
 
-    max_desil: int = Field(5, description="highest DTSEN desil that qualifies")
-    min_age: int = Field(15, description="youngest qualifying age (whole years at period end)")
-    max_age: int = Field(65, description="oldest qualifying age (whole years at period end)")
-    quota: int = Field(51_666, description="cap on city-paid participants")
+    max_desil: int = Field(5, ge=1, le=10, description="highest DTSEN desil that qualifies")
+    min_age: int = Field(
+        15, ge=0, le=130, description="youngest qualifying age (whole years at period end; not above `max_age`)"
+    )
+    max_age: int = Field(
+        65, ge=0, le=130, description="oldest qualifying age (whole years at period end)"
+    )
+    quota: int = Field(51_666, ge=0, description="cap on city-paid participants")
     annual_budget_idr: int | None = Field(
-        None, description="annual budget in rupiah; when set the cap is min(quota, budget / 12 months)"
+        None,
+        ge=0,
+        description="annual budget in rupiah; when set the cap is min(quota, budget / 12 months)",
     )
     monthly_contribution_idr: int = Field(
-        16_800, description="JKK+JKM contribution per participant per month (Rp)"
+        16_800, gt=0, description="JKK+JKM contribution per participant per month (Rp)"
     )
     typo_name_similarity: float = Field(
-        0.90, description="minimum name similarity for NIK_PROBABLE_TYPO"
+        0.90, ge=0, le=1, description="minimum name similarity for NIK_PROBABLE_TYPO"
     )
     mismatch_name_similarity: float = Field(
-        0.85, description="below this name similarity a matched NIK is IDENTITY_MISMATCH"
+        0.85,
+        ge=0,
+        le=1,
+        description="below this name similarity a matched NIK is IDENTITY_MISMATCH",
     )
     max_nik_edits: int = Field(
-        2, description="digit edits (substitution or adjacent transposition) for a probable typo"
+        2,
+        ge=0,
+        description="digit edits (substitution or adjacent transposition) for a probable typo",
     )
     escalate_after_periods: int = Field(
-        2, description="a re-verification case open longer than this is escalated"
+        2, ge=1, description="a re-verification case open longer than this is escalated"
     )
 
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> RuleSettings:
+        if self.min_age > self.max_age:
+            raise ValueError(
+                f"rules.min_age ({self.min_age}) must not be above rules.max_age ({self.max_age})"
+            )
+        return self
 
-class ValidationSettings(BaseModel):
+
+def _default_tolerances() -> dict[str, float]:
+    return {"dukcapil": 0.10, "dtsen": 0.10, "bpjstk": 0.10}
+
+
+class ValidationSettings(_Table):
     max_reject_share: float = Field(
-        0.01, description="an extract with a larger share of rejected rows fails validation"
+        0.01,
+        ge=0,
+        le=1,
+        description="an extract with a larger share of rejected rows fails validation",
     )
-    row_count_tolerance: dict[str, float] = Field(
-        default_factory=lambda: {"dukcapil": 0.10, "dtsen": 0.10, "bpjstk": 0.10},
-        description="allowed relative row-count change against the previous accepted extract, per source",
+    row_count_tolerance: dict[SourceName, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=_default_tolerances,
+        description="allowed relative row-count change against the previous accepted extract, per source (a source left out keeps its default)",
     )
     max_uncompressed_bytes: int = Field(
-        4 * 1024**3, description="cap on an extract's uncompressed size (decompression-bomb guard)"
+        4 * 1024**3,
+        gt=0,
+        description="cap on an extract's uncompressed size (decompression-bomb guard)",
     )
     data_docs: bool = Field(True, description="build Great Expectations Data Docs for each run")
 
+    @model_validator(mode="after")
+    def _every_source_has_a_tolerance(self) -> ValidationSettings:
+        self.row_count_tolerance = _default_tolerances() | dict(self.row_count_tolerance)
+        return self
 
-class ScaleSettings(BaseModel):
+
+class ScaleSettings(_Table):
     """Reconciliation and change detection on partitions of people by NIK hash, as mapped
     Prefect tasks, optionally on Dask workers (``tasks.partitioned``). Off by default:
     ``partitions = 1`` reconciles in the flow's process."""
@@ -277,7 +340,11 @@ class Settings(BaseSettings):
 
 def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from ``config`` (a TOML file), else ``$SIGAP_CONFIG``, else ``./sigap.toml``
-    when it exists; environment variables override the file, ``overrides`` override all."""
+    when it exists; environment variables override the file, ``overrides`` override all.
+
+    Raises :class:`~core.errors.ConfigError` listing every problem at once: unknown keys
+    (with the closest valid key), unknown ``SIGAP_...`` variables, values out of range.
+    """
     from core.errors import ConfigError
 
     path = Path(config) if config else None
@@ -287,13 +354,208 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
         path = Path("sigap.toml")
     if path is not None and not path.is_file():
         raise ConfigError(f"settings file {path} does not exist")
+    where = f" in {path}" if path else ""
+    env_problems, env_names = _check_environment(os.environ)
     token = _TOML_PATH.set(path)
     try:
-        return Settings(**overrides)
-    except Exception as exc:  # pydantic's ValidationError names the field
-        raise ConfigError(f"invalid settings{f' in {path}' if path else ''}: {exc}") from exc
+        settings = Settings(**overrides)
+        problems: list[str] = []
+    except ValidationError as exc:
+        settings = None
+        problems = _describe_errors(exc, env_names, skip={p for p, _ in env_problems})
+    except Exception as exc:  # a TOML syntax error, a malformed JSON value of a variable
+        raise ConfigError(f"invalid settings{where}: {exc}") from exc
     finally:
         _TOML_PATH.reset(token)
+    problems += [text for _, text in env_problems]
+    if problems:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        raise ConfigError(f"invalid settings{where} ({count}):{listed}")
+    return settings
+
+
+# --- finding and naming problems ----------------------------------------------------------
+
+
+def _node(annotation: Any) -> Any:
+    """A field's type with ``Annotated`` and ``None`` taken off (``X | None`` -> ``X``)."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return _node(members[0])
+    return annotation
+
+
+def _children(node: Any) -> dict[str, Any] | None:
+    """The keys a table takes and the type under each; ``None`` for a plain value."""
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return {name: _node(f.annotation) for name, f in node.model_fields.items()}
+    if typing.get_origin(node) is dict:
+        key, value = typing.get_args(node)
+        if typing.get_origin(key) is Literal:
+            return {str(k): _node(value) for k in typing.get_args(key)}
+    return None
+
+
+def _resolve(path: tuple[str, ...]) -> Any:
+    """The type at a path of keys (``None`` when no setting has that path)."""
+    node: Any = Settings
+    for part in path:
+        children = _children(node)
+        if children is None or part not in children:
+            return None
+        node = children[part]
+    return node
+
+
+def _all_paths() -> list[tuple[str, ...]]:
+    """Every table and setting, as paths of keys (``("rules", "quota")``)."""
+    out: list[tuple[str, ...]] = []
+
+    def walk(node: Any, prefix: tuple[str, ...]) -> None:
+        for name, child in (_children(node) or {}).items():
+            out.append((*prefix, name))
+            walk(child, (*prefix, name))
+
+    walk(Settings, ())
+    return out
+
+
+def _closest(path: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The valid key closest to an unknown one: a sibling spelt alike, else a key of that
+    name (or spelt alike) in another table."""
+    siblings = _children(_resolve(path[:-1])) or {}
+    match = difflib.get_close_matches(path[-1], list(siblings), n=1, cutoff=0.6)
+    if match:
+        return (*path[:-1], match[0])
+    by_name: dict[str, tuple[str, ...]] = {}
+    for candidate in _all_paths():
+        by_name.setdefault(candidate[-1], candidate)
+    match = difflib.get_close_matches(path[-1], list(by_name), n=1, cutoff=0.8)
+    return by_name[match[0]] if match else None
+
+
+def _env_name(path: tuple[str, ...]) -> str:
+    return ENV_PREFIX + "__".join(p.upper() for p in path)
+
+
+def _check_environment(
+    environ: Mapping[str, str],
+) -> tuple[list[tuple[tuple[str, ...], str]], dict[tuple[str, ...], str]]:
+    """The ``SIGAP_...`` variables that name no setting (pydantic-settings would ignore
+    them): ``([(path, problem)], {path: variable})`` for every variable."""
+    valid = {_env_name(p): p for p in _all_paths()}
+    problems: list[tuple[tuple[str, ...], str]] = []
+    names: dict[tuple[str, ...], str] = {}
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in NOT_SETTINGS:
+            continue
+        path = tuple(upper[len(ENV_PREFIX) :].lower().split("__"))
+        if upper in valid:
+            names[path] = variable
+            continue
+        # a misspelt name (SIGAP_DATADIR), else a setting's name without its table (SIGAP_QUOTA)
+        match = difflib.get_close_matches(upper, list(valid), n=1, cutoff=0.85)
+        meant = valid[match[0]] if match else _closest(path)
+        hint = f"did you mean {_env_name(meant)}?" if meant else "no setting has that name"
+        problem = (
+            f"unknown setting {variable} ({hint}): every {ENV_PREFIX} environment variable "
+            f"but {' and '.join(NOT_SETTINGS)} names a setting"
+        )
+        problems.append((path, problem))
+    return problems, names
+
+
+def _field_info(path: tuple[str, ...]) -> Any:
+    """The ``FieldInfo`` of a model field at ``path`` (the value type's metadata for the
+    keys of a dict), or ``None``."""
+    if not path:
+        return None
+    parent = _resolve(path[:-1])
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        return parent.model_fields.get(path[-1])
+    if typing.get_origin(parent) is dict:
+        value = typing.get_args(parent)[1]
+        if typing.get_origin(value) is Annotated:
+            return typing.get_args(value)[1]
+    return None
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _allowed(path: tuple[str, ...]) -> str | None:
+    """The allowed values of a setting in words: ``from 1 to 10``, ``at least 0``..."""
+    info = _field_info(path)
+    low = high = None
+    for item in getattr(info, "metadata", ()):
+        if isinstance(item, annotated_types.Ge):
+            low = ("ge", item.ge)
+        elif isinstance(item, annotated_types.Gt):
+            low = ("gt", item.gt)
+        elif isinstance(item, annotated_types.Le):
+            high = ("le", item.le)
+        elif isinstance(item, annotated_types.Lt):
+            high = ("lt", item.lt)
+    if low and high and low[0] == "ge" and high[0] == "le":
+        return f"from {_number(low[1])} to {_number(high[1])}"
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    parts = [f"{words[bound[0]]} {_number(bound[1])}" for bound in (low, high) if bound]
+    return " and ".join(parts) or None
+
+
+def _is_secret(path: tuple[str, ...]) -> bool:
+    info = _field_info(path)
+    return info is not None and "SecretStr" in str(info.annotation)
+
+
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _describe_errors(
+    exc: ValidationError, env_names: dict[tuple[str, ...], str], skip: set[tuple[str, ...]]
+) -> list[str]:
+    """One line per problem pydantic found, named by the setting's dotted key."""
+    problems: list[str] = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(str(part) for part in error["loc"])
+        if error["type"] == "literal_error" and loc[-1:] == ("[key]",):  # a dict's key
+            loc, kind = loc[:-1], "extra_forbidden"
+        else:
+            kind = error["type"]
+        dotted = ".".join(loc)
+        if kind == "extra_forbidden":
+            if loc in skip:  # reported as an unknown variable
+                continue
+            meant = _closest(loc)
+            hint = f"did you mean {'.'.join(meant)}?" if meant else "no setting has that name"
+            problems.append(f"unknown setting {dotted} ({hint})")
+            continue
+        source = f" (from {env_names[loc]})" if loc in env_names else ""
+        value = error.get("input")
+        shown = (
+            isinstance(value, (bool, int, float, str))
+            and not _is_secret(loc)
+            and len(str(value)) <= 200
+        )
+        if kind in _RANGE_ERRORS or kind == "finite_number":
+            allowed = _allowed(loc)
+            finite = "a finite number " if kind == "finite_number" else ""
+            if allowed and shown:
+                problems.append(f"{dotted} is {_number(value)}: must be {finite}{allowed}{source}")
+                continue
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if kind == "value_error":  # a table's own check names its keys
+            problems.append(f"{message}{source}")
+            continue
+        got = f" (got {value!r})" if shown else ""
+        problems.append(f"{dotted or 'settings'}: {message}{got}{source}")
+    return problems
 
 
 def _toml_value(value: Any) -> str:
@@ -307,30 +569,40 @@ def _toml_value(value: Any) -> str:
     return f'"{text}"'
 
 
-def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
+def to_toml(
+    settings: Settings, *, include_secrets: bool = False, shown: Mapping[str, str] | None = None
+) -> str:
     """Render settings as a TOML file that ``load_settings`` reads back.
 
     Secret fields (``SecretStr``) are left out unless ``include_secrets``: pass them through
-    ``SIGAP_...`` environment variables instead of writing them to disk.
+    ``SIGAP_...`` environment variables instead of writing them to disk. ``shown`` gives
+    the text to write for a secret field left out, by dotted key (``sigap settings show``
+    shows ``database.url`` with its password masked); the field is written even when it
+    is unset.
     """
+    shown = dict(shown or {})
 
-    def plain(value: Any) -> Any:
+    def plain(value: Any, path: tuple[str, ...] = ()) -> Any:
         if isinstance(value, BaseModel):
             out = {}
-            for name in type(value).model_fields:
+            for name, field in type(value).model_fields.items():
                 item = getattr(value, name)
+                key = ".".join((*path, name))
+                if key in shown and not include_secrets and "SecretStr" in str(field.annotation):
+                    out[name] = shown[key]
+                    continue
                 if item is None:
                     continue
                 if isinstance(item, SecretStr):
                     if not include_secrets:
                         continue
                     item = item.get_secret_value()
-                out[name] = plain(item)
+                out[name] = plain(item, (*path, name))
             return out
         if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
+            return {str(k): plain(v, (*path, str(k))) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
+            return [plain(v, path) for v in value]
         if isinstance(value, Path):
             return str(value)
         return value
@@ -352,12 +624,28 @@ def to_toml(settings: Settings, *, include_secrets: bool = False) -> str:
     return "\n".join(emit(plain(settings), "")).lstrip() + "\n"
 
 
+def _allowed_values(path: tuple[str, ...], annotation: Any) -> str:
+    """The allowed-values cell of the settings table."""
+    node = _node(annotation)
+    if typing.get_origin(node) is Literal:
+        return ", ".join(f"`{v}`" for v in typing.get_args(node))
+    keys = _children(node)
+    if keys is not None:  # a dict with fixed keys
+        values = _allowed((*path, next(iter(keys))))
+        return f"keys {', '.join(f'`{k}`' for k in keys)}" + (f"; values {values}" if values else "")
+    return _allowed(path) or ""
+
+
 def settings_markdown_table() -> str:
-    """Every setting with its environment variable, default and description (the README's
-    settings table is generated from this: ``sigap settings table``)."""
+    """Every setting with its environment variable, default, allowed values and
+    description (the README's settings table is generated from this: ``sigap settings
+    table``)."""
     from pydantic_core import PydanticUndefined
 
-    rows = ["| setting (TOML) | environment variable | default | description |", "|---|---|---|---|"]
+    rows = [
+        "| setting (TOML) | environment variable | default | allowed | description |",
+        "|---|---|---|---|---|",
+    ]
 
     def default_of(field) -> str:
         if field.default is not PydanticUndefined:
@@ -380,7 +668,7 @@ def settings_markdown_table() -> str:
                     nested = candidate
             if nested is not None and name in ("dukcapil", "dtsen", "bpjstk", "verifikasi", "outbound"):
                 rows.append(
-                    f"| `{'.'.join(path)}.*` | `SIGAP_{'__'.join(p.upper() for p in path)}__*` | | "
+                    f"| `{'.'.join(path)}.*` | `SIGAP_{'__'.join(p.upper() for p in path)}__*` | | | "
                     f"{field.description or ''}: the fields of an SFTP endpoint below |"
                 )
                 continue
@@ -388,10 +676,16 @@ def settings_markdown_table() -> str:
                 walk(nested, path)
                 continue
             env = "SIGAP_" + "__".join(p.upper() for p in path)
-            rows.append(f"| `{'.'.join(path)}` | `{env}` | {default_of(field)} | {field.description or ''} |")
+            allowed = _allowed_values(tuple(path), annotation)
+            rows.append(
+                f"| `{'.'.join(path)}` | `{env}` | {default_of(field)} | {allowed} | {field.description or ''} |"
+            )
 
     walk(Settings, [])
-    rows.append("| | | | **An SFTP endpoint** (`sources.dukcapil`, `sources.dtsen`, `sources.bpjstk`, `sources.verifikasi`, `sources.outbound`): |")
+    rows.append("| | | | | **An SFTP endpoint** (`sources.dukcapil`, `sources.dtsen`, `sources.bpjstk`, `sources.verifikasi`, `sources.outbound`): |")
     for name, field in SftpEndpoint.model_fields.items():
-        rows.append(f"| `sources.<source>.{name}` | `SIGAP_SOURCES__<SOURCE>__{name.upper()}` | {default_of(field)} | {field.description or ''} |")
+        allowed = _allowed_values(("sources", "dukcapil", name), field.annotation)
+        rows.append(
+            f"| `sources.<source>.{name}` | `SIGAP_SOURCES__<SOURCE>__{name.upper()}` | {default_of(field)} | {allowed} | {field.description or ''} |"
+        )
     return "\n".join(rows)

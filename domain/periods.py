@@ -1,19 +1,46 @@
-"""Periods are calendar months written ``YYYY-MM``."""
+"""Periods are calendar months written ``YYYY-MM``, in the years ``FIRST_YEAR`` to
+``LAST_YEAR`` (2000-2099): exactly seven ASCII characters, nothing before or after (no
+trailing newline, no spaces), month ``01``-``12``. Every period that comes from outside
+(a command-line option, a flow parameter, a file name) goes through :func:`parse_period`
+before anything is derived from it.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: the years a period may have: the registry starts in 2026, so anything outside this range
+#: is a typing error (``0000-01``, ``2206-10``), not a month to reconcile
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")
+_FORM = "YYYY-MM, e.g. 2026-10"
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """``'2026-10'`` -> ``(2026, 10)``; raises ``ValueError`` with the expected form."""
-    m = _PERIOD.match(period or "")
+    """``'2026-10'`` -> ``(2026, 10)``; raises ``ValueError`` naming the bad value (its
+    ``repr``, so a stray newline or space shows) and the expected form."""
+    m = _PERIOD.fullmatch(period) if isinstance(period, str) else None
     if not m:
-        raise ValueError(f"period {period!r} is not of the form YYYY-MM (e.g. 2026-10)")
-    return int(m.group(1)), int(m.group(2))
+        raise ValueError(f"period {period!r} is not of the form {_FORM}")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"period {period!r}: the month must be 01-12 ({_FORM})")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"period {period!r}: the year must be {FIRST_YEAR}-{LAST_YEAR} ({_FORM})"
+        )
+    return year, month
+
+
+def _period(year: int, month: int, of: str, which: str) -> str:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"period {of!r} has no {which} period within the years {FIRST_YEAR}-{LAST_YEAR}"
+        )
+    return f"{year}-{month:02d}"
 
 
 def reference_date(period: str) -> date:
@@ -25,12 +52,12 @@ def reference_date(period: str) -> date:
 
 def previous_period(period: str) -> str:
     year, month = parse_period(period)
-    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+    return _period(year - (month == 1), (month - 2) % 12 + 1, period, "previous")
 
 
 def next_period(period: str) -> str:
     year, month = parse_period(period)
-    return f"{year + (month == 12)}-{month % 12 + 1:02d}"
+    return _period(year + (month == 12), month % 12 + 1, period, "next")
 
 
 def compact(period: str) -> str:

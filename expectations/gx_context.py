@@ -5,6 +5,11 @@ usage statistics are off. Without Data Docs every store is in memory. With Data 
 suites and validation results are kept under ``<work_dir>/gx/`` and the site is built into
 ``<work_dir>/data_docs/``, so the three extracts of a run (validated one after the other,
 each with its own context) share one site whose index lists them all.
+
+Both hold personal data (the results carry sample unexpected values): ``<work_dir>`` is
+created ``0750`` before Great Expectations writes into it, and after each build every
+folder under ``gx/`` and ``data_docs/`` is set ``0750`` and every file ``0640`` (Great
+Expectations writes with the umask's modes).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 from great_expectations.execution_engine import pandas_execution_engine
+
+from connectors.files import private_dirs, restrict_tree
 
 __all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context"]
 
@@ -39,11 +46,15 @@ def data_docs_dir(work_dir: Path) -> Path:
     return Path(work_dir) / "data_docs"
 
 
+def _stores_dir(work_dir: Path) -> Path:
+    return Path(work_dir) / "gx"
+
+
 def make_context(work_dir: Path, *, data_docs: bool) -> AbstractDataContext:
     """An ephemeral GX context for validating extracts of a run in ``work_dir``."""
     if data_docs:
-        work_dir = Path(work_dir).resolve()
-        defaults = FilesystemStoreBackendDefaults(root_directory=str(work_dir / "gx"))
+        work_dir = private_dirs(Path(work_dir).resolve())
+        defaults = FilesystemStoreBackendDefaults(root_directory=str(_stores_dir(work_dir)))
         sites = {
             SITE_NAME: {
                 "class_name": "SiteBuilder",
@@ -69,5 +80,8 @@ def make_context(work_dir: Path, *, data_docs: bool) -> AbstractDataContext:
 
 def build_data_docs(context: AbstractDataContext, work_dir: Path) -> Path:
     """Build the run's Data Docs site and return the path of its ``index.html``."""
+    work_dir = Path(work_dir).resolve()
     context.build_data_docs(site_names=[SITE_NAME])
-    return data_docs_dir(Path(work_dir).resolve()) / "index.html"
+    restrict_tree(_stores_dir(work_dir))
+    restrict_tree(data_docs_dir(work_dir))
+    return data_docs_dir(work_dir) / "index.html"

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connectors.files import open_private, private_dirs
 from domain.extracts import LINE
 from domain.periods import compact
 from expectations import predicates as p
@@ -89,9 +90,11 @@ def rejects_frame(parsed: ParsedExtract) -> pd.DataFrame:
 
 
 def write_rejects(frame: pd.DataFrame, path: Path) -> Path:
-    """Write the rejects file (replacing an older one of the same run and period)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the rejects file (replacing an older one of the same run and period), 0640 in
+    0750 folders whatever the umask."""
+    private_dirs(path.parent)
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, sep="|", index=False, lineterminator="\n", encoding="utf-8")
+    with open_private(tmp, "w", encoding="utf-8", newline="") as fh:
+        frame.to_csv(fh, sep="|", index=False, lineterminator="\n")
     tmp.replace(path)
     return path

@@ -25,6 +25,7 @@ from domain.codes import Source
 from domain.identity import nik_memo
 from domain.periods import parse_period, period_for_schedule
 from domain.rules import rule_parameters
+from flows.runtime import Period
 from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
 from tasks.progress import StageProgress
 
@@ -49,7 +50,7 @@ def _run_name() -> str:
     validate_parameters=True,
 )
 def monthly_reconciliation(
-    period: str | None = None,
+    period: Period | None = None,
     force: bool = False,
     accept_flagged: list[str] | None = None,
     config: str | None = None,

@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from core.settings import load_settings
+from flows.runtime import Period
 from tasks import reverify
 
 
@@ -19,7 +20,7 @@ def _run_name() -> str:
 
 
 @flow(name="reverification", flow_run_name=_run_name, description=__doc__)
-def reverification(period: str, config: str | None = None) -> reverify.WorklistSummary:
+def reverification(period: Period, config: str | None = None) -> reverify.WorklistSummary:
     """Write the kelurahan worklists of the period's latest release into the outbox.
 
     Args:

@@ -5,8 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-__all__ = ["local_flow_runs"]
+from pydantic import AfterValidator
+
+from domain.periods import parse_period
+
+__all__ = ["Period", "local_flow_runs"]
+
+
+def _checked_period(value: str) -> str:
+    parse_period(value)
+    return value
+
+
+#: the type of a flow's ``period`` parameter: Prefect validates parameters before the run
+#: starts, so a bad value (``'2026-10\n'``, ``'0000-01'``) fails the run with
+#: :func:`~domain.periods.parse_period`'s message, before anything is downloaded and
+#: before the run is named after it
+Period = Annotated[str, AfterValidator(_checked_period)]
 
 
 @contextmanager

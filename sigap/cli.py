@@ -46,16 +46,31 @@ app.add_typer(settings_app, name="settings")
 console = Console()
 err = Console(stderr=True)
 
+def _check_period(value: str | None) -> str | None:
+    """Refuse a bad period before the command starts (the message names the value and
+    the expected form)."""
+    from domain.periods import parse_period
+
+    if value is not None:
+        try:
+            parse_period(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 ConfigOpt = Annotated[
     Optional[Path],
     typer.Option("--config", "-c", help="settings TOML file (default: $SIGAP_CONFIG or ./sigap.toml)"),
 ]
-PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="the period, YYYY-MM")]
+PeriodOpt = Annotated[
+    str, typer.Option("--period", "-p", help="the period, YYYY-MM", callback=_check_period)
+]
 
 
 def _fail(exc: BaseException) -> None:
     message = str(exc) or type(exc).__name__
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
 
 
@@ -92,7 +107,7 @@ def _settings(config: Path | None, **overrides):
 @app.command()
 @_guard
 def run(
-    period: Annotated[Optional[str], typer.Option("--period", "-p", help="YYYY-MM (default: previous month, Jakarta time)")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="YYYY-MM (default: previous month, Jakarta time)", callback=_check_period)] = None,
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option(help="re-validate everything and publish a new version even if nothing changed")] = False,
     accept_flagged: Annotated[
@@ -116,7 +131,7 @@ def run(
 @_guard
 def demo(
     residents: Annotated[int, typer.Option(help="residents in the sample city")] = 20_000,
-    start: Annotated[str, typer.Option(help="first sample period, YYYY-MM")] = "2026-08",
+    start: Annotated[str, typer.Option(help="first sample period, YYYY-MM", callback=_check_period)] = "2026-08",
     months: Annotated[int, typer.Option(help="consecutive periods to reconcile")] = 3,
     workdir: Annotated[Path, typer.Option(help="where the demo keeps everything")] = Path("data/demo"),
     seed: Annotated[int, typer.Option(help="random seed of the sample")] = 42,
@@ -137,7 +152,7 @@ def demo(
 def sample(
     out: Annotated[Path, typer.Option(help="output folder (sftp/ tree and truth/)")] = Path("data/sample"),
     residents: Annotated[int, typer.Option(help="residents (1,000 to 2,600,000)")] = 20_000,
-    start: Annotated[str, typer.Option(help="first period, YYYY-MM")] = "2026-08",
+    start: Annotated[str, typer.Option(help="first period, YYYY-MM", callback=_check_period)] = "2026-08",
     months: Annotated[int, typer.Option(help="consecutive periods")] = 2,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 42,
 ) -> None:
@@ -184,7 +199,7 @@ def whatif(
 @_guard
 def verify_results(
     file: Annotated[Path, typer.Argument(help="HASIL_VERIFIKASI_YYYYMM.csv (with its .sha256 beside it)")],
-    period: Annotated[Optional[str], typer.Option(help="period the results belong to (default: from the file name)")] = None,
+    period: Annotated[Optional[str], typer.Option(help="period the results belong to (default: from the file name)", callback=_check_period)] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Check a re-verification results file and place it where the next run picks it up."""
@@ -267,8 +282,7 @@ def db_upgrade(config: ConfigOpt = None, revision: str = "head") -> None:
     from connectors import registry_db
 
     settings = _settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry_db.upgrade(settings.database_url, revision)
+    registry_db.upgrade(settings.database_url, revision)  # a SQLite file's folder: made 0750
     console.print(f"registry at revision {registry_db.current_revision(settings.database_url)}")
 
 
@@ -284,10 +298,14 @@ def db_current(config: ConfigOpt = None) -> None:
 @settings_app.command("show")
 @_guard
 def settings_show(config: ConfigOpt = None) -> None:
-    """The effective settings as TOML (secrets left out)."""
+    """The effective settings as TOML: the database URL with its password masked (the
+    default SQLite file as its resolved URL), other secrets left out."""
+    from connectors.registry_db import masked_url
     from core.settings import to_toml
 
-    console.print(to_toml(_settings(config)), markup=False, highlight=False)
+    settings = _settings(config)
+    text = to_toml(settings, shown={"database.url": masked_url(settings.database_url)})
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @settings_app.command("table")

@@ -5,6 +5,7 @@ closes cases)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from connectors import registry_db
@@ -12,6 +13,7 @@ from core.errors import DataError, SigapError
 from core.settings import Settings
 from domain import cases as case_rules
 from domain.explain import explain_person as explain_lines
+from domain.extracts import VERIFIKASI
 from domain.periods import parse_period
 from domain.quota import whatif
 from domain.rules import rule_parameters
@@ -83,6 +85,35 @@ def what_if(settings: Settings, period: str, *, budget: int | None, quota: int |
     return "\n".join(lines)
 
 
+def _results_period(name: str, period: str | None) -> str:
+    """The period of a results file: from its contract name ``HASIL_VERIFIKASI_YYYYMM.csv``
+    (the whole name, nothing before or after), else the one given; both must agree."""
+    prefix, suffix = VERIFIKASI.file_pattern.split("{yyyymm}")
+    form = VERIFIKASI.file_pattern.replace("{yyyymm}", "YYYYMM")
+    named = re.fullmatch(re.escape(prefix) + r"([0-9]{4})([0-9]{2})" + re.escape(suffix), name)
+    if period is None:
+        if named is None:
+            raise SigapError(
+                f"cannot tell the period from the file name {name!r}: expected {form}",
+                hint=f"rename the file as the contract names it ({form}), or give --period YYYY-MM",
+            )
+        period = f"{named.group(1)}-{named.group(2)}"
+        try:
+            parse_period(period)
+        except ValueError as exc:
+            raise SigapError(
+                f"the file name {name!r} does not name a period: {exc}",
+                hint=f"rename the file as the contract names it ({form}), or give --period YYYY-MM",
+            ) from None
+    parse_period(period)
+    if named is not None and VERIFIKASI.file_name(period) != name:
+        raise SigapError(
+            f"the file name {name!r} is for period {named.group(1)}{named.group(2)}, not {period}",
+            hint="check which period the results belong to (--period YYYY-MM)",
+        )
+    return period
+
+
 def stage_verification_results(settings: Settings, file: Path, period: str | None) -> str:
     """Validate a kelurahan results file (its .sha256 must be beside it) and close the
     cases it resolves; the next monthly run applies the outcomes to the decisions."""
@@ -97,10 +128,7 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
         raise DataError("no .sha256 beside it: the delivery is incomplete", file=str(file))
     if parse_sha256_line(checksum.read_text(), file.name) != sha256_file(file):
         raise DataError("checksum mismatch: never use this file", file=str(file))
-    if period is None:
-        stem = file.name.removeprefix("HASIL_VERIFIKASI_").split(".")[0]
-        period = f"{stem[:4]}-{stem[4:6]}"
-    parse_period(period)
+    period = _results_period(file.name, period)
     results = validate_verification_results(
         file,
         period,

@@ -56,6 +56,7 @@ from prefect.futures import PrefectFutureList
 from prefect.logging import get_run_logger
 from prefect.task_runners import TaskRunner
 
+from connectors.files import open_private, private_dirs
 from domain.changes import empty_changes
 from domain.codes import Source
 from domain.partition import (
@@ -110,28 +111,33 @@ def stage_part(part: ReconcilePart | ChangesPart, folder: Path) -> StagedPart:
     as Parquet, key arrays as ``.npy``, the small fields as JSON (written last: its
     presence means the part is complete)."""
     kind = next(k for k, cls in _KINDS.items() if isinstance(part, cls))
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dirs(folder)  # the parts are personal data: 0640 files in 0750 folders
     meta: dict[str, object] = {"kind": kind}
     for f in fields(part):
         value = getattr(part, f.name)
         if isinstance(value, pd.DataFrame):
-            value.to_parquet(folder / f"{f.name}.parquet", index=False)
+            with open_private(folder / f"{f.name}.parquet") as fh:
+                value.to_parquet(fh, index=False)
             meta[f.name] = {"frame": True}
         elif isinstance(value, pd.Series):
-            value.to_frame("value").to_parquet(folder / f"{f.name}.parquet", index=False)
+            with open_private(folder / f"{f.name}.parquet") as fh:
+                value.to_frame("value").to_parquet(fh, index=False)
             meta[f.name] = {"series": True}
         elif isinstance(value, dict):
             for source, frame in value.items():
-                frame.to_parquet(folder / f"{f.name}.{source}.parquet", index=False)
+                with open_private(folder / f"{f.name}.{source}.parquet") as fh:
+                    frame.to_parquet(fh, index=False)
             meta[f.name] = {"sources": [str(s) for s in value]}
         elif isinstance(value, np.ndarray):
-            np.save(folder / f"{f.name}.npy", value, allow_pickle=False)
+            with open_private(folder / f"{f.name}.npy") as fh:
+                np.save(fh, value, allow_pickle=False)
             meta[f.name] = {"array": True}
         elif isinstance(value, frozenset):
             meta[f.name] = {"set": sorted(value)}
         else:  # str, int, None
             meta[f.name] = {"value": value}
-    (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
+    with open_private(folder / _META, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(meta))
     return StagedPart(kind=kind, index=part.index, path=str(folder))
 
 

@@ -31,9 +31,7 @@ class PreviousState:
 
 def engine_for(settings: Settings):
     """The registry engine; in embedded mode the schema is upgraded first."""
-    url = settings.database_url
-    if url.startswith("sqlite:///"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url  # a SQLite file's folder is made by make_engine (0750)
     if settings.database.auto_upgrade:
         registry_db.upgrade(url)
     return registry_db.make_engine(url)

@@ -9,6 +9,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
+from connectors.files import atomic_write, private_dirs
 from core.settings import Settings
 
 
@@ -55,9 +56,9 @@ def publish_validation_failure(settings: Settings, period: str, validations: lis
         "checked the delivery and accepts it, re-run with `--accept-flagged SOURCE` (recorded on the release).",
     ]
     text = "\n".join(lines) + "\n"
-    path = settings.data_dir / "runs" / period / f"laporan_gagal_{period.replace('-', '')}.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    folder = private_dirs(settings.data_dir / "runs" / period)
+    path = folder / f"laporan_gagal_{period.replace('-', '')}.md"
+    atomic_write(path, text.encode("utf-8"))
     create_markdown_artifact(key=_key("validation-failed", period), markdown=text,
                              description=f"Validation failed for {period}: nothing published")
     return path

@@ -35,7 +35,7 @@ with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row 
 from core.errors import RegistryDatabaseError
 
 from connectors.registry_db.cases import cases, open_cases, resolve_cases, resolved_eligible_cases
-from connectors.registry_db.engine import current_revision, make_engine, upgrade
+from connectors.registry_db.engine import current_revision, make_engine, masked_url, upgrade
 from connectors.registry_db.publishing import publish_release, record_deliveries
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
@@ -90,6 +90,7 @@ __all__ = [
     "find_entry",
     "latest_release",
     "make_engine",
+    "masked_url",
     "metadata",
     "open_cases",
     "population_change",

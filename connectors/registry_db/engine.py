@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from connectors.files import open_private, private_dirs, restrict_file
 from connectors.registry_db.guard import guarded
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
@@ -25,6 +27,27 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = "sigap.registry.migrations"
 
 
+#: query parameters of a database URL that carry a secret (libpq's ``?password=``)
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "sslpassword"})
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password (and a password given as a query parameter) shown as
+    ``***``, for display: ``postgresql+psycopg://sigap:***@dbhost/sigap``. A URL that does
+    not parse is shown as ``***`` (it might be anything)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - whatever it is, it is not shown
+        return "***"
+    text = parsed.set(query={}).render_as_string(hide_password=True)
+    pairs = []
+    for key, values in parsed.query.items():
+        for value in (values,) if isinstance(values, str) else values:
+            shown = "***" if key.lower() in _SECRET_QUERY_KEYS else quote_plus(value)
+            pairs.append(f"{quote_plus(key)}={shown}")
+    return f"{text}?{'&'.join(pairs)}" if pairs else text
+
+
 def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Engine:
     """An engine for the registry at ``url``.
 
@@ -32,15 +55,26 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
     emits ``BEGIN`` so that a transaction covers every statement, DDL included; a
     connection with the execution option ``sigap_begin="IMMEDIATE"`` takes the write lock
     at ``BEGIN`` (used by publishing and migrations). The folder of the database file is
-    created when missing. PostgreSQL and others: ``pool_pre_ping``. Always
-    ``hide_parameters`` so that error messages never carry row values.
+    created when missing (``0750``); the file is created ``0640`` before SQLite opens it
+    (SQLite gives its ``-wal`` and ``-shm`` files the database file's mode), and an existing
+    file, ``-wal`` or ``-shm`` loses any permission beyond ``0640`` when a connection opens
+    (a registry made before files were private). PostgreSQL and others:
+    ``pool_pre_ping``. Always ``hide_parameters`` so that error messages never carry row
+    values.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
+        files: tuple[Path, ...] = ()
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser().resolve()
+            private_dirs(path.parent)
+            try:  # an empty file is an empty SQLite database
+                open_private(path, exclusive=True).close()
+            except FileExistsError:
+                pass
+            files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         engine = sa.create_engine(
             parsed,
             echo=echo,
@@ -59,6 +93,8 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.close()
+            for file in files:  # the -wal and -shm exist now
+                restrict_file(file)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:

@@ -115,3 +115,74 @@ def test_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sigap.cli", "--help"], capture_output=True, text=True, check=True)
     for command in ("demo", "run", "sample", "explain", "whatif", "verify-results", "reverify", "serve", "bench", "db", "settings"):
         assert command in out.stdout
+
+
+@pytest.mark.parametrize("bad", ["2026-10\n", "0000-01", "2026-13"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--period"],
+        ["explain", "--nik", "3275010101900001", "--period"],
+        ["whatif", "--quota", "5", "--period"],
+        ["reverify", "--period"],
+        ["demo", "--start"],
+        ["sample", "--start"],
+    ],
+)
+def test_a_bad_period_is_refused_before_the_command_starts(command, bad, tmp_path):
+    out = runner.invoke(app, [*command, bad], env={"SIGAP_DATA_DIR": str(tmp_path / "data")})
+    assert out.exit_code == 2, out.output
+    assert repr(bad) in out.output and "YYYY-MM" in out.output and "Traceback" not in out.output
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def _results_file(folder: Path, name: str) -> Path:
+    results = folder / name
+    results.write_text("CASE_ID|NIK|HASIL|NIK_BARU|CATATAN|PETUGAS|TGL_VERIFIKASI\nRV-X|3275014101900123|LAYAK|||A|2026-08-20\n")
+    Path(f"{results}.sha256").write_text(f"{hashlib.sha256(results.read_bytes()).hexdigest()}  {results.name}\n")
+    return results
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["HASIL_VERIFIKASI_2026080.csv", "HASIL_VERIFIKASI_202608.csv.bak", "HASIL_VERIFIKASI_000001.csv", "hasil.csv"],
+)
+def test_verify_results_takes_the_period_only_from_a_contract_file_name(published, tmp_path, name):
+    results = _results_file(tmp_path, name)
+    out = runner.invoke(app, ["verify-results", str(results)], env=_env(published))
+    assert out.exit_code == 2, out.output
+    assert "HASIL_VERIFIKASI_YYYYMM.csv" in out.output and "--period" in out.output
+    assert not (published["data_dir"] / "runs" / "2026-08" / "rejects" / f"{name}").exists()
+
+
+def test_verify_results_period_must_agree_with_the_file_name(published, tmp_path):
+    results = _results_file(tmp_path, "HASIL_VERIFIKASI_202608.csv")
+    out = runner.invoke(app, ["verify-results", str(results), "--period", "2026-09"], env=_env(published))
+    assert out.exit_code == 2 and "2026-09" in out.output and "202608" in out.output, out.output
+    out = runner.invoke(app, ["verify-results", str(results), "--period", "2026-08\n"], env=_env(published))
+    assert out.exit_code == 2 and "'2026-08\\n'" in out.output, out.output
+
+
+def _show(env: dict[str, str], *args: str) -> str:
+    out = runner.invoke(app, ["settings", "show", *args], env=env)
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_settings_show_prints_the_database_url_with_the_password_masked(tmp_path):
+    env = {
+        "SIGAP_DATABASE__URL": "postgresql+psycopg://sigap:hunter2@dbhost:5433/sigap?sslmode=require",
+        "SIGAP_SOURCES__DUKCAPIL__PRIVATE_KEY_PASSPHRASE": "open-sesame",
+    }
+    shown = _show(env)
+    assert '[database]\nurl = "postgresql+psycopg://sigap:***@dbhost:5433/sigap?sslmode=require"' in shown
+    assert "hunter2" not in shown and "open-sesame" not in shown and "private_key_passphrase" not in shown
+    # a password given as a query parameter (libpq style) is masked too
+    shown = _show({"SIGAP_DATABASE__URL": "postgresql+psycopg://sigap@dbhost/sigap?password=hunter2"})
+    assert "hunter2" not in shown and "password=***" in shown
+
+
+def test_settings_show_prints_the_default_sqlite_url_resolved(tmp_path):
+    data = tmp_path / "data"
+    shown = _show({"SIGAP_DATA_DIR": str(data)})
+    assert f'url = "sqlite:///{data.resolve() / "registry.sqlite"}"' in shown

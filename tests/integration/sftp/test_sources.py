@@ -219,3 +219,16 @@ def test_upload_creates_folders_and_replaces(backend, tmp_path, deliveries):
 def test_paths_outside_the_root_are_refused(backend, tmp_path, bad):
     with backend.source() as source, pytest.raises(ValueError):
         source.fetch(bad, tmp_path)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077], ids=["umask022", "umask077"])
+def test_downloads_are_private_whatever_the_umask(backend, deliveries, tmp_path, mask):
+    """Downloads are the providers' full extracts: 0640 in 0750 folders (the folders
+    fetch creates, the .part while it streams, the file renamed into place)."""
+    from tests.private_modes import umask, wrong_modes
+
+    deliveries.deliver(backend.root, REL, payload(300_000))
+    data_dir = tmp_path / "data"  # every folder down to the period's is created by fetch
+    with umask(mask), backend.source() as source:
+        source.fetch(REL, data_dir / "downloads" / "dukcapil" / "2026-10")
+    assert wrong_modes(data_dir) == []

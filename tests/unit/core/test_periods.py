@@ -46,3 +46,57 @@ def test_period_from_schedule_in_jakarta_time(utc, period):
 def test_naive_schedule_time_is_refused():
     with pytest.raises(ValueError):
         period_for_schedule(datetime(2026, 1, 5, 2, 0))
+
+
+# --- issue 15 point 10: a period is exactly YYYY-MM, month 01-12, year 2000-2099 --------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2026-10\n",  # `$` matched before a trailing newline
+        "2026-10\r\n",
+        " 2026-10",
+        "2026-10 ",
+        "2026-00",
+        "２０２６-10",  # full-width digits are digits to `\d`
+        "٢٠٢٦-10",  # Arabic-Indic digits too
+        "2026-10-01",
+        "202610",
+    ],
+)
+def test_period_must_match_exactly(bad):
+    with pytest.raises(ValueError) as info:
+        parse_period(bad)
+    message = str(info.value)
+    assert repr(bad) in message and "YYYY-MM" in message
+
+
+@pytest.mark.parametrize("bad", [None, 202610, b"2026-10"])
+def test_period_that_is_not_text_is_refused(bad):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        parse_period(bad)
+
+
+@pytest.mark.parametrize("bad", ["0000-01", "1999-12", "2100-01", "9999-12"])
+def test_period_year_outside_the_range_is_refused(bad):
+    with pytest.raises(ValueError) as info:
+        parse_period(bad)
+    message = str(info.value)
+    assert repr(bad) in message and "2000" in message and "2099" in message
+
+
+def test_zero_year_never_gives_a_negative_previous_period():
+    # was "-1-12": the range check refuses the period before anything is derived from it
+    for derive in (previous_period, next_period, compact, reference_date):
+        with pytest.raises(ValueError, match="'0000-01'"):
+            derive("0000-01")
+
+
+def test_range_edges():
+    assert parse_period("2000-01") == (2000, 1) and parse_period("2099-12") == (2099, 12)
+    assert next_period("2099-11") == "2099-12" and previous_period("2000-02") == "2000-01"
+    with pytest.raises(ValueError, match="2000"):
+        previous_period("2000-01")
+    with pytest.raises(ValueError, match="2099"):
+        next_period("2099-12")

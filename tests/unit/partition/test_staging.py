@@ -61,3 +61,17 @@ def test_changes_parts_round_trip(tmp_path):
     assert len(expected) > 0
     got = merge_changes([detect_changes_partition(p, params) for p in parts])
     pd.testing.assert_frame_equal(expected, got, check_exact=True)
+
+
+def test_staged_parts_are_private_whatever_the_umask(tmp_path):
+    """The parts are people's rows: 0640 files in 0750 folders (issue 15, point 6), the
+    staging folder and the run's folder too when the first part creates them."""
+    from tests.private_modes import umask, wrong_modes
+
+    inputs, params = cross_partition_population(k=4)
+    staging = tmp_path / "staging"
+    with umask(0o022):
+        for p in split(inputs, 2, params):
+            stage_part(p, staging / "reconcile-run" / f"part-{p.index}")
+    assert len(list(staging.rglob("*.parquet"))) > 2
+    assert wrong_modes(staging) == []
