@@ -110,7 +110,7 @@ from domain.decisions import (
     verification_outcomes,
 )
 from domain.eligibility import eligible_residents
-from domain.explain import CLAUSE_SEPARATOR, PRIORITY, eligible_clause
+from domain.explain import CLAUSE_SEPARATOR, eligible_clause, priority_clause
 from domain.identity import nik_keys, normalise_nik
 from domain.matching import NIK_LENGTH, typo_pairs
 from domain.periods import reference_date
@@ -568,9 +568,8 @@ def _ranked(
         ).astype(np.int64),
         # explain.resident_evidence's PRIORITY clause, after the ELIGIBLE one
         evidence=residents["evidence"]
-        + f"{CLAUSE_SEPARATOR}{PRIORITY}: rank "
-        + pd.Series(ranks, index=residents.index).astype("str")
-        + f" of {n:,} (free places {free:,})",
+        + CLAUSE_SEPARATOR
+        + priority_clause(pd.Series(ranks, index=residents.index), n, free),
     )
     return residents, quota
 
