@@ -26,13 +26,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from domain.codes import Decision, Reason
+from domain.codes import ChangeType, Decision, Reason
 from domain.decisions import REASONS
 from domain.eligibility import MOVED
 from domain.privacy import mask_name, mask_nik
 from domain.reference import occupations
 from domain.rules import RuleParameters
-from domain.texts import Lang, render, text
+from domain.texts import CATALOGUE, Lang, describe, fields, pattern, render, text, variants
 
 CLAUSE_SEPARATOR = "; "
 ELIGIBLE = "ELIGIBLE"
@@ -326,6 +326,81 @@ def resident_evidence(facts: pd.DataFrame, ranks: np.ndarray, free_places: int) 
         + CLAUSE_SEPARATOR
         + priority_clause(pd.Series(ranks, index=facts.index), len(facts), free_places)
     )
+
+
+# -- the evidence in another language (rendering time: the registry keeps English) ------
+#: placeholders whose values are codes with their own catalogue entries
+_VALUE_KINDS = {"payer": "payer", "source": "source"}
+_CLAUSE = re.compile(r"^(?P<code>[A-Z][A-Z_]*): (?P<body>.*)$", re.DOTALL)
+
+
+def _translated_values(frame: pd.DataFrame, lang: Lang) -> dict[str, pd.Series]:
+    """The values read back from clauses, as ``lang`` writes them: payer and source codes
+    by their catalogue names, the reason codes of ``CLEARED`` in words, ``unknown`` and
+    ``(empty)`` translated (one look-up per distinct value)."""
+    values = {}
+    plain = {text("value.unknown"): text("value.unknown", lang),
+             text("value.empty"): text("value.empty", lang)}  # fmt: skip
+    for name in frame.columns:
+        column = frame[name].astype("str").fillna("")
+        distinct = column.unique()
+        kind = _VALUE_KINDS.get(name)
+        if kind is not None:
+            words = describe(kind, distinct, lang)
+        elif name == "reasons":  # CLEARED: comma-separated reason codes
+            words = {
+                v: ", ".join(describe("reason", str(v).split(", "), lang).values())
+                for v in distinct
+            }
+        else:
+            words = {v: plain.get(v, v) for v in distinct}
+        values[name] = column.map(words).astype("str")
+    return values
+
+
+def translate_evidence(evidence: pd.Series, lang: Lang | str = Lang.ID) -> pd.Series:
+    """The published (English) evidence rendered in ``lang``, clause by clause, read back
+    with the catalogue template that wrote it (:func:`domain.texts.pattern`) and written
+    again with the same values: reason clauses without their code (the reasons are listed
+    beside them), a population change as ``<change in words>: before -> after (source)``.
+    A clause no template reads (e.g. written by an older rules version) stays as
+    published. Vectorised: one regular expression per template over the clauses that
+    carry its code."""
+    lang = Lang(lang)
+    published = evidence.astype("str").fillna("")
+    if lang is Lang.EN or published.empty:
+        return published
+    pieces = published.str.split(CLAUSE_SEPARATOR, regex=False)
+    rows = np.repeat(np.arange(len(published)), pieces.str.len().to_numpy(dtype=np.int64))
+    clauses = pd.Series(pieces.explode().to_numpy(dtype=object), dtype="str").fillna("")
+    parts = clauses.str.extract(_CLAUSE)
+    out = clauses.copy()
+    done = np.zeros(len(clauses), dtype=bool)
+    changes = {c.value for c in ChangeType}
+    for code in parts["code"].dropna().unique():
+        # a reason's own templates first (MOVED_OUT is also a change type)
+        keys = [(key, "") for key in variants(f"evidence.{code}")]
+        if code in changes:
+            keys.append(("evidence.CHANGE", text(f"change.{code}", lang) + ": "))
+        at = (parts["code"] == code).to_numpy(dtype=bool)
+        for key, prefix in keys:
+            todo = at & ~done
+            if not todo.any():
+                break
+            body = parts.loc[todo, "body"]
+            regex = pattern(key)
+            hit = body.str.match(regex).fillna(False).to_numpy(dtype=bool)
+            if not hit.any():
+                continue
+            body = body[hit]
+            names = fields(CATALOGUE[key][Lang.EN])
+            values = _translated_values(body.str.extract(regex)[names], lang) if names else {}
+            out[body.index] = prefix + render(key, lang, body.index, **values)
+            done[body.index] = True
+    out = (out.str[:1].str.upper() + out.str[1:]).where(done, out)
+    joined = out.groupby(rows, sort=True).agg(CLAUSE_SEPARATOR.join)
+    result = joined.reindex(np.arange(len(published))).fillna("").astype("str")
+    return pd.Series(result.to_numpy(dtype=object), index=published.index, dtype="str")
 
 
 # -- one person, for `sigap explain` ---------------------------------------------------

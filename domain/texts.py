@@ -270,7 +270,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "rule.ALIVE.label": _t("Dukcapil STATUS_DASAR = HIDUP", "Status kependudukan: hidup"),
     "rule.ALIVE.pass": _t("STATUS_DASAR=HIDUP", "tercatat hidup"),
     "rule.ALIVE.fail": _t(
-        "STATUS_DASAR={status} on {date}", "tercatat {status_id} sejak {date}"
+        "STATUS_DASAR={status_code} ({status}) on {date}", "tercatat {status} sejak {date}"
     ),
     "rule.DOMICILE.label": _t(
         "domicile in Kota Bekasi (32.75)", "Berdomisili (KTP) di Kota Bekasi (32.75)"
@@ -302,19 +302,19 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     ),
     "rule.NOT_FORMAL.label": _t("occupation not FORMAL", "Bukan pekerja formal"),
     "rule.NOT_FORMAL.pass": _t(
-        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group_id})"
+        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group})"
     ),
     "rule.NOT_FORMAL.fail": _t(
-        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group_id})"
+        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group})"
     ),
     "rule.WORKING.label": _t(
         "occupation not TIDAK_BEKERJA (not yet enrolled)", "Bekerja (bukan tidak bekerja)"
     ),
     "rule.WORKING.pass": _t(
-        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group_id})"
+        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group})"
     ),
     "rule.WORKING.fail": _t(
-        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group_id})"
+        "occupation '{occupation}' is {group}", "pekerjaan '{occupation}' ({group})"
     ),
     "rule.DTSEN_PRESENT.label": _t(
         "DTSEN STATUS_KEBERADAAN = 1 (not yet enrolled)", "Tercatat ada di tempat menurut DTSEN"
@@ -323,8 +323,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "DTSEN STATUS_KEBERADAAN 1 (present)", "status keberadaan DTSEN: ada"
     ),
     "rule.DTSEN_PRESENT.fail": _t(
-        "DTSEN STATUS_KEBERADAAN {keberadaan} ({keberadaan_en}), must be 1 (present)",
-        "status keberadaan DTSEN: {keberadaan_id}",
+        "DTSEN STATUS_KEBERADAAN {keberadaan_code} ({keberadaan}), must be 1 (present)",
+        "status keberadaan DTSEN: {keberadaan}",
     ),
     "rule.NOT_COVERED.label": _t(
         "not already covered (no AKTIF BPJS row of any payer)",
@@ -336,7 +336,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     ),
     "rule.NOT_COVERED.fail": _t(
         "already covered: active {payer} participant (KPJ {kpj})",
-        "sudah terdaftar aktif di BPJS Ketenagakerjaan, iuran dibayar {payer_id}",
+        "sudah terdaftar aktif di BPJS Ketenagakerjaan, iuran dibayar {payer}",
     ),
     "rule.NOT_LINKED.label": _t(
         "not linked to a current participant", "Tidak terkait dengan peserta yang sudah ada"
@@ -418,7 +418,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "Petugas kelurahan akan memverifikasi ulang data Anda; siapkan KTP dan KK.",
     ),
     "next.quarantined": _t(
-        "the row broke the extract contract: the provider must correct it (rejects file)",
+        "the {source} row broke the extract contract: the provider must correct it "
+        "(rejects file)",
         "Data Anda dari {source} tidak dapat diproses karena tidak sesuai format; petugas "
         "akan meminta penyedia data memperbaikinya.",
     ),
@@ -432,10 +433,10 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "Ahli waris dapat mengajukan klaim JKM ke BPJS Ketenagakerjaan.",
     ),
     # -- value names --------------------------------------------------------------------
-    "payer.APBD_KOTA": _t("APBD_KOTA (city budget)", "APBD Kota Bekasi"),
-    "payer.MANDIRI": _t("MANDIRI (self-paid)", "sendiri (mandiri)"),
-    "payer.APBD_PROV": _t("APBD_PROV (province budget)", "APBD Provinsi"),
-    "payer.CSR": _t("CSR (company programme)", "program CSR perusahaan"),
+    "payer.APBD_KOTA": _t("APBD_KOTA", "APBD Kota Bekasi"),
+    "payer.MANDIRI": _t("MANDIRI", "sendiri (mandiri)"),
+    "payer.APBD_PROV": _t("APBD_PROV", "APBD Provinsi"),
+    "payer.CSR": _t("CSR", "program CSR perusahaan"),
     "keberadaan.1": _t("present", "ada"),
     "keberadaan.2": _t("died", "meninggal"),
     "keberadaan.3": _t("moved", "pindah"),
@@ -492,7 +493,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "reject.other": _t("the row broke rule {rule}", "data tidak sesuai aturan {rule}"),
     # -- sigap explain: the operator's view (en) and the citizen's letter (id) ----------
     "explain.release": _t(
-        "{period} release v{version} (id {release_id}, rules {rules_version})",
+        "{period_label} release v{version} (id {release_id}, rules {rules_version})",
         "Periode {period_label}, rilis versi {version}",
     ),
     "explain.rules_differ": _t(
@@ -526,11 +527,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     ),
     "explain.searched": _t("extracts searched:", "Data yang diperiksa:"),
     "explain.searched_one": _t(
-        "{source}  {file}  sha256 {sha256}...  {rows} row(s) with this NIK",
+        "{source_name}: {file}, sha256 {sha256}..., {rows} row(s) with this NIK",
         "{source_name} ({file})",
     ),
     "explain.searched_missing": _t(
-        "{source}  (no accepted extract recorded on the release)",
+        "{source_name}: no accepted extract recorded on the release",
         "{source_name} (tidak tersedia)",
     ),
     "explain.quarantined_heading": _t(
@@ -538,7 +539,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "Data Anda yang tidak dapat diproses:",
     ),
     "explain.quarantined_one": _t(
-        "{source}  {file} line {line}: column {column}, rule {rule}",
+        "{source_name}: {file} line {line}, column {column}, rule {rule} ({rule_text})",
         "{source_name}: {rule_text} (kolom {column})",
     ),
     "explain.no_quarantine": _t(
@@ -557,19 +558,22 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "explain.next_heading": _t("next:", "Langkah selanjutnya:"),
     "explain.linked_kpj": _t(
         "linked participant: KPJ {kpj} ({decision}, {reasons}); see `sigap explain --kpj {kpj}`",
-        "",
+        "peserta terkait: KPJ {kpj} ({decision})",
     ),
     "letter.title": _t(
-        "", "SURAT KETERANGAN HASIL PEMERIKSAAN DATA PROGRAM SIGAP KOTA BEKASI"
+        "SIGAP KOTA BEKASI: RESULT OF THE DATA CHECK",
+        "SURAT KETERANGAN HASIL PEMERIKSAAN DATA PROGRAM SIGAP KOTA BEKASI",
     ),
     "letter.subtitle": _t(
-        "",
+        "(BPJS Ketenagakerjaan JKK and JKM cover for informal workers, contributions paid by "
+        "the Kota Bekasi government)",
         "(perlindungan BPJS Ketenagakerjaan JKK dan JKM bagi pekerja informal, iuran dibayar "
         "Pemerintah Kota Bekasi)",
     ),
-    "letter.reasons": _t("", "Alasan: {reasons}"),
+    "letter.reasons": _t("Reasons: {reasons}", "Alasan: {reasons}"),
     "letter.footer": _t(
-        "",
+        "This letter was made from the Dukcapil, DTSEN and BPJS Ketenagakerjaan data of "
+        "{period_label} and holds only your own data. Questions: ask the kelurahan officer.",
         "Surat ini dibuat dari data Dukcapil, DTSEN dan BPJS Ketenagakerjaan periode "
         "{period_label} dan hanya memuat data Anda sendiri. Pertanyaan dapat disampaikan "
         "kepada petugas kelurahan.",
