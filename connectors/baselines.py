@@ -99,6 +99,35 @@ class BaselineStore:
                 hint="delete it and re-run the period that produced it: validation writes it again",
             ) from None
 
+    def load_rows(
+        self,
+        source: Source | str,
+        period: str,
+        sha256: str,
+        column: str,
+        values: list[str],
+        columns: list[str] | tuple[str, ...] | None = None,
+    ) -> pd.DataFrame | None:
+        """The stored rows whose ``column`` is one of ``values`` (only ``columns`` when
+        given), filtered while reading (a pyarrow filter: one person's rows without
+        loading the city), or ``None`` when this delivery was never saved."""
+        target = self.path(source, period, sha256)
+        if not target.is_file():
+            return None
+        try:
+            return pd.read_parquet(
+                target,
+                engine="pyarrow",
+                columns=list(columns) if columns is not None else None,
+                filters=[(column, "in", list(values))],
+            )
+        except (pa.ArrowException, OSError, ValueError) as exc:  # damaged: say which file
+            raise DataError(
+                f"baseline file cannot be read ({type(exc).__name__})",
+                file=str(target),
+                hint="delete it and re-run the period that produced it: validation writes it again",
+            ) from None
+
     def exists(self, source: Source | str, period: str, sha256: str) -> bool:
         return self.path(source, period, sha256).is_file()
 

@@ -103,7 +103,6 @@ from domain.changes import (
 )
 from domain.codes import Decision, MatchMethod, Source
 from domain.decisions import (
-    ACTIVE,
     REASONS,
     _text,
     code_values,
@@ -123,6 +122,7 @@ from domain.reconcile import (
     ReconcileInputs,
     Reconciliation,
     check_columns,
+    covering_rows,
     current_participants,
     participant_entries,
     participant_phase,
@@ -371,7 +371,7 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
         suggested_keys = d_keys[row[per_pid[pid] == 1]]
 
     # coverage from outside the partition: every active BPJS NIK, every suggestion ----------
-    active = (code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE).to_numpy(dtype=bool)
+    active = covering_rows(bpjstk)
     active_keys = nik_keys(normalise_nik(bpjstk.loc[active, "NIK"]))
     covered = np.unique(np.concatenate([active_keys[active_keys >= 0], suggested_keys]))
     c_part = _partition_of_keys(covered, n)

@@ -20,6 +20,7 @@ add keys, never rename one.
 ``status.<STATUS_DASAR>``  a Dukcapil ``STATUS_DASAR`` value
 ``reject.<rule>``          a quarantine (rejects file) rule, for people whose row was rejected
 ``source.<Source>``        the name of an extract's provider
+``month.<1..12>``          month names
 ``explain.*``, ``letter.*``  the lines of ``sigap explain`` (operator) and of the letter
 =========================  =================================================================
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 
 import pandas as pd
@@ -267,7 +269,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "rule.DUKCAPIL_RECORD.fail": _t(
         "no Dukcapil record with this NIK", "NIK Anda tidak ditemukan di data Dukcapil"
     ),
-    "rule.ALIVE.label": _t("Dukcapil STATUS_DASAR = HIDUP", "Status kependudukan: hidup"),
+    "rule.ALIVE.label": _t("Dukcapil STATUS_DASAR = HIDUP", "Status kependudukan hidup"),
     "rule.ALIVE.pass": _t("STATUS_DASAR=HIDUP", "tercatat hidup"),
     "rule.ALIVE.fail": _t(
         "STATUS_DASAR={status_code} ({status}) on {date}", "tercatat {status} sejak {date}"
@@ -432,6 +434,19 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "the heirs may claim the JKM benefit at BPJS Ketenagakerjaan",
         "Ahli waris dapat mengajukan klaim JKM ke BPJS Ketenagakerjaan.",
     ),
+    # -- month names --------------------------------------------------------------------
+    "month.1": _t("January", "Januari"),
+    "month.2": _t("February", "Februari"),
+    "month.3": _t("March", "Maret"),
+    "month.4": _t("April", "April"),
+    "month.5": _t("May", "Mei"),
+    "month.6": _t("June", "Juni"),
+    "month.7": _t("July", "Juli"),
+    "month.8": _t("August", "Agustus"),
+    "month.9": _t("September", "September"),
+    "month.10": _t("October", "Oktober"),
+    "month.11": _t("November", "November"),
+    "month.12": _t("December", "Desember"),
     # -- value names --------------------------------------------------------------------
     "payer.APBD_KOTA": _t("APBD_KOTA", "APBD Kota Bekasi"),
     "payer.MANDIRI": _t("MANDIRI", "sendiri (mandiri)"),
@@ -501,10 +516,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "below use today's parameters",
         "Catatan: aturan yang berlaku saat ini berbeda dengan aturan rilis ini.",
     ),
-    "explain.person": _t("NIK {nik}: {name}", "NIK {nik}"),
+    "explain.person": _t("NIK {nik}: {name}", "NIK: {nik}"),
     "explain.name": _t("name {name}", "Nama: {name}"),
     "explain.kelurahan": _t(
-        "kelurahan {kelurahan_code} ({kelurahan})", "Kelurahan: {kelurahan} ({kelurahan_code})"
+        "kelurahan {kelurahan_code} ({kelurahan}, kecamatan {kecamatan})",
+        "Kelurahan: {kelurahan}, Kecamatan {kecamatan} ({kelurahan_code})",
     ),
     "explain.rules_heading": _t(
         "eligibility rules (PROGRAM.md) on {on}:",
@@ -589,6 +605,18 @@ def text(key: str, lang: Lang | str = Lang.EN, /, **values: object) -> str:
 
 def has(key: str) -> bool:
     return key in CATALOGUE
+
+
+def long_date(value: date, lang: Lang | str) -> str:
+    """``31 August 2026`` / ``31 Agustus 2026``."""
+    return f"{value.day} {text(f'month.{value.month}', lang)} {value.year}"
+
+
+def period_words(period: str, lang: Lang | str) -> str:
+    """``2026-08`` (English: the period as the operator types it) / ``Agustus 2026``."""
+    if Lang(lang) is Lang.EN:
+        return period
+    return f"{text(f'month.{int(period[5:7])}', lang)} {period[:4]}"
 
 
 def fields(template: str) -> list[str]:

@@ -141,3 +141,16 @@ def test_arguments_are_checked(tmp_path, source, period, sha, message):
     with pytest.raises(ValueError, match=message):
         store.load(source, period, sha)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_rows_reads_one_person_with_a_filter(tmp_path):
+    store = BaselineStore(tmp_path)
+    store.save(Source.DUKCAPIL, "2026-10", SHA, typed_dukcapil())
+    got = store.load_rows(Source.DUKCAPIL, "2026-10", SHA, "NIK", ["3275010202850002"],
+                          columns=["NIK", "JENIS_PKRJN", "TGL_PERISTIWA"])  # fmt: skip
+    assert got["NIK"].tolist() == ["3275010202850002"]
+    assert list(got.columns) == ["NIK", "JENIS_PKRJN", "TGL_PERISTIWA"]
+    assert got["JENIS_PKRJN"].dtype == "int16"
+    none = store.load_rows(Source.DUKCAPIL, "2026-10", SHA, "NIK", ["3275019999990001"])
+    assert none is not None and none.empty
+    assert store.load_rows(Source.DUKCAPIL, "2026-10", SHA2, "NIK", ["3275010202850002"]) is None
