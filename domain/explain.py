@@ -127,18 +127,20 @@ def eligible_clause(
     parts = [pd.Series(values.take(part[first])) for part, values in levels]
     values = {"desil": _ints(parts[0]), "age": _ints(parts[1]), "occupation": occupation_label(parts[2])}
     index = parts[0].index
-    plain = render("evidence.ELIGIBLE", Lang.EN, index, **values)
-    clause = plain.where(
-        ~parts[3].to_numpy(dtype=bool), render("evidence.ELIGIBLE.pkh", Lang.EN, index, **values)
-    )
-    return pd.Series((f"{ELIGIBLE}: " + clause).array.take(codes), index=desil.index)
+    lead = f"{ELIGIBLE}: "
+    plain = render("evidence.ELIGIBLE", Lang.EN, index, prefix=lead, **values)
+    pkh = render("evidence.ELIGIBLE.pkh", Lang.EN, index, prefix=lead, **values)
+    clause = plain.where(~parts[3].to_numpy(dtype=bool), pkh)
+    return pd.Series(clause.array.take(codes), index=desil.index)
 
 
-def priority_clause(ranks: pd.Series, total: int, free_places: int) -> pd.Series:
-    """``PRIORITY: rank 12 of 3,456 (free places 100)`` for each rank."""
-    return f"{PRIORITY}: " + render(
-        "evidence.PRIORITY", Lang.EN, ranks.index, rank=ranks.astype("str"),
-        total=f"{total:,}", free=f"{free_places:,}",
+def priority_clause(
+    ranks: pd.Series, total: int, free_places: int, lead: str = ""
+) -> pd.Series:
+    """``PRIORITY: rank 12 of 3,456 (free places 100)`` for each rank, after ``lead``."""
+    return render(
+        "evidence.PRIORITY", Lang.EN, ranks.index, prefix=f"{lead}{PRIORITY}: ",
+        rank=ranks.astype("str"), total=f"{total:,}", free=f"{free_places:,}",
     )  # fmt: skip
 
 
@@ -323,8 +325,9 @@ def resident_evidence(facts: pd.DataFrame, ranks: np.ndarray, free_places: int) 
     clause and ``PRIORITY: rank 12 of 3,456 (free places 100)``."""
     return (
         eligible_clause(facts["desil"], facts["umur"], facts["jenis_pkrjn"], facts["pkh"])
-        + CLAUSE_SEPARATOR
-        + priority_clause(pd.Series(ranks, index=facts.index), len(facts), free_places)
+        + priority_clause(
+            pd.Series(ranks, index=facts.index), len(facts), free_places, lead=CLAUSE_SEPARATOR
+        )
     )
 
 

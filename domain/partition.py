@@ -568,8 +568,7 @@ def _ranked(
         ).astype(np.int64),
         # explain.resident_evidence's PRIORITY clause, after the ELIGIBLE one
         evidence=residents["evidence"]
-        + CLAUSE_SEPARATOR
-        + priority_clause(pd.Series(ranks, index=residents.index), n, free),
+        + priority_clause(pd.Series(ranks, index=residents.index), n, free, lead=CLAUSE_SEPARATOR),
     )
     return residents, quota
 

@@ -624,16 +624,31 @@ def fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
 
 
-def render(key: str, lang: Lang | str, index: pd.Index, **values: pd.Series | str) -> pd.Series:
-    """``key``'s template filled column-wise: each value is a string Series on ``index``
-    (or one string for every row); string concatenation, no per-row Python."""
-    out = pd.Series("", index=index, dtype="str")
+def render(
+    key: str, lang: Lang | str, index: pd.Index, prefix: str = "", **values: pd.Series | str
+) -> pd.Series:
+    """``prefix`` and ``key``'s template filled column-wise: each value is a string Series
+    on ``index`` or one string for every row. String concatenation, no per-row Python:
+    one-string values and literals are joined first, so a template with one column costs
+    at most two concatenations over the rows."""
+    pieces: list[pd.Series | str] = [prefix] if prefix else []
     for literal, name, _, _ in string.Formatter().parse(CATALOGUE[key][Lang(lang)]):
         if literal:
-            out = out + literal
+            pieces.append(literal)
         if name is not None:
-            out = out + values[name]
-    return out
+            pieces.append(values[name])
+    folded: list[pd.Series | str] = []
+    for piece in pieces:
+        if isinstance(piece, str) and folded and isinstance(folded[-1], str):
+            folded[-1] = folded[-1] + piece
+        else:
+            folded.append(piece)
+    if not any(isinstance(p, pd.Series) for p in folded):
+        return pd.Series("".join(folded), index=index, dtype="str")  # type: ignore[arg-type]
+    out = folded[0]
+    for piece in folded[1:]:
+        out = out + piece
+    return out  # type: ignore[return-value]
 
 
 # -- reading a rendered English template back (for translation at rendering time) ---------
