@@ -125,6 +125,12 @@ REASON_NEXT: dict[Reason, str] = {
     Reason.VERIFIED_INELIGIBLE: "none",
     Reason.NIK_CORRECTED: "none",
 }
+#: next steps a quarantined row of a source makes moot (the record exists, it was rejected)
+QUARANTINE_MOOT: dict[str, tuple[str, ...]] = {
+    "dukcapil": ("check_nik", "update_dukcapil"),
+    "dtsen": ("dtsen_register",),
+    "bpjstk": ("check_nik",),
+}
 DECISION_NEXT: dict[Decision, str] = {
     Decision.KEEP: "none",
     Decision.REVERIFY: "reverify",
@@ -546,10 +552,10 @@ def explanation(
         found.append(t("explain.no_quarantine"))
 
     steps = _next_steps(a)
-    if len(q):  # the NIK is right: the provider's row is not
-        steps = [f"quarantined:{s}" for s in dict.fromkeys(q["source"])] + [
-            s for s in steps if s != "check_nik"
-        ]
+    if len(q):  # the person's data is there, the provider's row is not right
+        sources = list(dict.fromkeys(q["source"]))
+        moot = {step for source in sources for step in QUARANTINE_MOOT.get(source, ())}
+        steps = [f"quarantined:{s}" for s in sources] + [s for s in steps if s not in moot]
     nexts = [t("explain.next_heading")]
     for step in dict.fromkeys(steps):
         if step.startswith("quarantined:"):

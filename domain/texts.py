@@ -351,10 +351,6 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "ada data peserta BPJS Ketenagakerjaan dengan NIK yang berbeda sedikit dari NIK "
         "Anda (kemungkinan salah ketik) yang sedang diverifikasi ulang",
     ),
-    "rule.NOT_LINKED.corrected": _t(
-        "linked to KPJ {kpj} as its NIK corrected by re-verification (decision {decision})",
-        "NIK Anda sudah dikoreksi pada data peserta BPJS Ketenagakerjaan melalui verifikasi",
-    ),
     # outcome words of one rule
     "result.pass": _t("pass", "memenuhi"),
     "result.fail": _t("FAIL", "tidak memenuhi"),

@@ -104,3 +104,20 @@ def test_letter_leaves_out_the_kpj_and_the_operator_view_keeps_it():
     assert "already covered: active MANDIRI participant (KPJ 20000000001)" in en
     assert "20000000001" not in letter and "iuran dibayar sendiri (mandiri)" in letter
     assert "SITI AMINAH" in letter and nik in letter  # the citizen's own data
+
+
+def test_a_quarantined_row_replaces_the_advice_to_register():
+    nik = "3275014101840001"
+    src = sources([person(nik, kpj=None, in_dtsen=False)])  # the DTSEN row was rejected
+    rec = reconcile(ReconcileInputs(PERIOD, src["dukcapil"], src["dtsen"], src["bpjstk"]), PARAMS)
+    a = assess(_records(src, rec.entries, nik), PERIOD, PARAMS)
+    quarantined = pd.DataFrame([{"source": "dtsen", "file": "DTSEN_3275_202610.csv.gz",
+                                 "line": 7, "column": "DESIL", "rule": "INT_FORMAT"}])  # fmt: skip
+    en = "\n".join(explanation(a, release=RELEASE, quarantined=quarantined))
+    letter = "\n".join(explanation(a, lang="id", release=RELEASE, quarantined=quarantined))
+    assert "DTSEN: DTSEN_3275_202610.csv.gz line 7, column DESIL, rule INT_FORMAT" in en
+    assert "Data Anda dari DTSEN tidak dapat diproses" in letter
+    assert "isian angka tidak valid (kolom DESIL)" in letter
+    assert "agar keluarga Anda didata dalam DTSEN" not in letter
+    without = "\n".join(explanation(a, lang="id", release=RELEASE))
+    assert "agar keluarga Anda didata dalam DTSEN" in without
