@@ -60,10 +60,14 @@ def in_city(no_prop: pd.Series | np.ndarray, no_kab: pd.Series | np.ndarray) -> 
     return (_ints(no_prop, -1) == CITY_PROP) & (_ints(no_kab, -1) == CITY_KAB)
 
 
+def alive(status_dasar: pd.Series) -> np.ndarray:
+    """Dukcapil ``STATUS_DASAR = HIDUP`` (rule 1; missing: not alive)."""
+    return (status_dasar == ALIVE).fillna(False).to_numpy(dtype=bool)
+
+
 def living_in_city(dukcapil: pd.DataFrame) -> np.ndarray:
     """Rule 1 for Dukcapil rows: ``STATUS_DASAR = HIDUP`` and domicile 32.75."""
-    alive = (dukcapil["STATUS_DASAR"] == ALIVE).fillna(False).to_numpy(dtype=bool)
-    return alive & in_city(dukcapil["NO_PROP"], dukcapil["NO_KAB"])
+    return alive(dukcapil["STATUS_DASAR"]) & in_city(dukcapil["NO_PROP"], dukcapil["NO_KAB"])
 
 
 def desil_within_limit(desil: pd.Series | np.ndarray, params: RuleParameters) -> np.ndarray:

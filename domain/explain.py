@@ -26,12 +26,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from domain.codes import Decision, Reason
+from domain.codes import ChangeType, Decision, Reason
 from domain.decisions import REASONS
 from domain.eligibility import MOVED
 from domain.privacy import mask_name, mask_nik
 from domain.reference import occupations
 from domain.rules import RuleParameters
+from domain.texts import CATALOGUE, Lang, describe, fields, pattern, render, text, variants
 
 CLAUSE_SEPARATOR = "; "
 ELIGIBLE = "ELIGIBLE"
@@ -43,8 +44,9 @@ CLEARED = "CLEARED"
 def _dates(values: pd.Series) -> pd.Series:
     """``YYYY-MM-DD`` text; ``unknown`` for missing dates."""
     arr = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    text = np.datetime_as_string(arr, unit="D")
-    return pd.Series(np.where(np.isnat(arr), "unknown", text), index=values.index, dtype="str")
+    iso = np.datetime_as_string(arr, unit="D")
+    unknown = text("value.unknown")
+    return pd.Series(np.where(np.isnat(arr), unknown, iso), index=values.index, dtype="str")
 
 
 def _ints(values: pd.Series) -> pd.Series:
@@ -123,150 +125,147 @@ def eligible_clause(
     first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]  # a row of each combination
     parts = [pd.Series(values.take(part[first])) for part, values in levels]
-    text = (
-        f"{ELIGIBLE}: desil "
-        + _ints(parts[0])
-        + ", age "
-        + _ints(parts[1])
-        + ", occupation "
-        + occupation_label(parts[2])
-        + pd.Series(np.where(parts[3].to_numpy(dtype=bool), ", PKH", ""), dtype="str")
-    )
-    return pd.Series(text.array.take(codes), index=desil.index)
+    values = {"desil": _ints(parts[0]), "age": _ints(parts[1]), "occupation": occupation_label(parts[2])}
+    index = parts[0].index
+    lead = f"{ELIGIBLE}: "
+    plain = render("evidence.ELIGIBLE", Lang.EN, index, prefix=lead, **values)
+    pkh = render("evidence.ELIGIBLE.pkh", Lang.EN, index, prefix=lead, **values)
+    clause = plain.where(~parts[3].to_numpy(dtype=bool), pkh)
+    return pd.Series(clause.array.take(codes), index=desil.index)
+
+
+def priority_clause(
+    ranks: pd.Series, total: int, free_places: int, lead: str = ""
+) -> pd.Series:
+    """``PRIORITY: rank 12 of 3,456 (free places 100)`` for each rank, after ``lead``."""
+    return render(
+        "evidence.PRIORITY", Lang.EN, ranks.index, prefix=f"{lead}{PRIORITY}: ",
+        rank=ranks.astype("str"), total=f"{total:,}", free=f"{free_places:,}",
+    )  # fmt: skip
 
 
 # -- one clause builder per reason: rows that have the reason in, clause text out ----------
 ClauseBuilder = Callable[[pd.DataFrame, date, RuleParameters], pd.Series]
 
 
-def _fixed_text(f: pd.DataFrame, text: str) -> pd.Series:
-    return pd.Series(text, index=f.index, dtype="str")
+def _en(key: str, f: pd.DataFrame, **values: pd.Series | str) -> pd.Series:
+    """The English template ``evidence.<key>`` (``domain.texts``) over the rows of ``f``."""
+    return render(f"evidence.{key}", Lang.EN, f.index, **values)
 
 
 def _deceased(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return "Dukcapil STATUS_DASAR=MATI on " + _dates(f["tgl_peristiwa"])
+    return _en("DECEASED", f, date=_dates(f["tgl_peristiwa"]))
 
 
 def _jkm_claim_alert(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "died " + _dates(f["tgl_peristiwa"]) + " on or after TGL_AKTIF "
-        + _dates(f["tgl_aktif"]) + ", the heirs may claim the JKM benefit"
-    )  # fmt: skip
+    return _en("JKM_CLAIM_ALERT", f, died=_dates(f["tgl_peristiwa"]), aktif=_dates(f["tgl_aktif"]))
 
 
 def _moved_out(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
     moved = (f["status_dasar"].astype("str") == MOVED).fillna(False).to_numpy(dtype=bool)
-    status = "Dukcapil STATUS_DASAR=PINDAH on " + _dates(f["tgl_peristiwa"])
-    domicile = (
-        "Dukcapil domicile NO_PROP=" + _ints(f["no_prop"]) + " NO_KAB=" + _ints(f["no_kab"])
-        + ", outside 32.75"
-    )  # fmt: skip
+    status = _en("MOVED_OUT.status", f, date=_dates(f["tgl_peristiwa"]))
+    domicile = _en("MOVED_OUT.domicile", f, prop=_ints(f["no_prop"]), kab=_ints(f["no_kab"]))
     return status.where(moved, domicile)
 
 
 def _age_above_limit(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "age " + _ints(f["umur"]) + f" on {on.isoformat()} (Dukcapil TGL_LHR "
-        + _dates(f["tgl_lhr"]) + f"), maximum {params.max_age}"
+    return _en(
+        "AGE_ABOVE_LIMIT", f, age=_ints(f["umur"]), on=on.isoformat(),
+        born=_dates(f["tgl_lhr"]), max=str(params.max_age),
     )  # fmt: skip
 
 
 def _duplicate_enrollment(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "same NIK on active city-paid KPJ " + _text(f["kept_kpj"]) + " (TGL_AKTIF "
-        + _dates(f["kept_tgl_aktif"]) + "), which is kept"
-    )  # fmt: skip
+    return _en(
+        "DUPLICATE_ENROLLMENT", f, kpj=_text(f["kept_kpj"]), aktif=_dates(f["kept_tgl_aktif"])
+    )
 
 
 def _termination_pending(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return _fixed_text(
-        f,
-        "TERMINATE in the previous period's release, BPJS still lists "
-        "STATUS_KEPESERTAAN=AKTIF: send the deactivation again",
-    )
+    return _en("TERMINATION_PENDING", f)
 
 
 def _nik_not_found(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
     nik = f["nik"].astype("str").fillna("")
     malformed = ~nik.str.fullmatch(r"\d{16}").to_numpy(dtype=bool)
     candidates = pd.to_numeric(f["typo_candidates"]).to_numpy()
-    ambiguous = (
-        ", " + pd.Series(candidates, index=f.index).astype("str")
-        + " Dukcapil records fit the typo rule (ambiguous, none suggested)"
-    )  # fmt: skip
-    return (
-        "BPJS NIK " + nik.where(nik != "", "(empty)")
-        + _fixed_text(f, " (not 16 digits)").where(malformed, "")
-        + " not in Dukcapil"
-        + ambiguous.where(candidates >= 2, ", no probable match")
-    )  # fmt: skip
+    ambiguous = candidates >= 2
+    values = {
+        "nik": nik.where(nik != "", text("value.empty")),
+        "candidates": pd.Series(candidates, index=f.index).astype("str"),
+    }
+    out = _en("NIK_NOT_FOUND", f, **values)
+    for key, rows in (
+        ("NIK_NOT_FOUND.malformed", malformed & ~ambiguous),
+        ("NIK_NOT_FOUND.ambiguous", ~malformed & ambiguous),
+        ("NIK_NOT_FOUND.malformed_ambiguous", malformed & ambiguous),
+    ):
+        if rows.any():
+            out = out.where(~rows, _en(key, f, **values))
+    return out
 
 
 def _nik_probable_typo(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
     one = (pd.to_numeric(f["nik_edits"]) == 1).fillna(False).to_numpy(dtype=bool)
-    return (
-        "suggested " + _text(f["suggested_nik"]) + ", birth date " + _dates(f["tgl_lahir_bpjs"])
-        + " equal, name similarity " + _fixed(f["name_similarity"]) + ", "
-        + _ints(f["nik_edits"]) + _fixed_text(f, " digit edits").where(~one, " digit edit")
-    )  # fmt: skip
+    values = {
+        "nik": _text(f["suggested_nik"]), "born": _dates(f["tgl_lahir_bpjs"]),
+        "similarity": _fixed(f["name_similarity"]), "edits": _ints(f["nik_edits"]),
+    }  # fmt: skip
+    return _en("NIK_PROBABLE_TYPO", f, **values).where(
+        ~one, _en("NIK_PROBABLE_TYPO.one", f, **values)
+    )
 
 
 def _identity_mismatch(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
     birth_differs = ~f["birth_date_equal"].fillna(False).to_numpy(dtype=bool)
     similarity = f["name_similarity"].fillna(0).to_numpy(dtype=float)
     name_differs = similarity < params.mismatch_name_similarity
-    birth = (
-        "BPJS TGL_LAHIR " + _dates(f["tgl_lahir_bpjs"])
-        + " vs Dukcapil TGL_LHR " + _dates(f["tgl_lhr"])
-    )  # fmt: skip
-    name = (
-        "name similarity " + _fixed(f["name_similarity"])
-        + f" (minimum {params.mismatch_name_similarity:.2f})"
-    )  # fmt: skip
-    return (birth + ", " + name).where(
-        birth_differs & name_differs, birth.where(birth_differs, name)
-    )
+    values = {
+        "bpjs_born": _dates(f["tgl_lahir_bpjs"]), "born": _dates(f["tgl_lhr"]),
+        "similarity": _fixed(f["name_similarity"]),
+        "minimum": f"{params.mismatch_name_similarity:.2f}",
+    }  # fmt: skip
+    birth = _en("IDENTITY_MISMATCH.birth", f, **values)
+    name = _en("IDENTITY_MISMATCH.name", f, **values)
+    both = _en("IDENTITY_MISMATCH.both", f, **values)
+    return both.where(birth_differs & name_differs, birth.where(birth_differs, name))
 
 
 def _not_in_dtsen(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return "NIK " + _text(f["nik"]) + " has no DTSEN record"
+    return _en("NOT_IN_DTSEN", f, nik=_text(f["nik"]))
 
 
 def _desil_above_limit(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "DTSEN desil " + _ints(f["desil"]) + " (ranked " + _dates(f["tgl_pemeringkatan"])
-        + f"), maximum {params.max_desil}"
+    return _en(
+        "DESIL_ABOVE_LIMIT", f, desil=_ints(f["desil"]), ranked=_dates(f["tgl_pemeringkatan"]),
+        max=str(params.max_desil),
     )  # fmt: skip
 
 
 def _formal_occupation(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return "Dukcapil occupation " + occupation_label(f["jenis_pkrjn"])
+    return _en("FORMAL_OCCUPATION", f, occupation=occupation_label(f["jenis_pkrjn"]))
 
 
 def _double_funded(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return "also AKTIF under " + _text(f["other_payer"]) + " (KPJ " + _text(f["other_kpj"]) + ")"
+    return _en("DOUBLE_FUNDED", f, payer=_text(f["other_payer"]), kpj=_text(f["other_kpj"]))
 
 
 def _reported_deceased(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "DTSEN STATUS_KEBERADAAN=2 (died, ranked " + _dates(f["tgl_pemeringkatan"])
-        + ") but Dukcapil STATUS_DASAR=HIDUP"
-    )  # fmt: skip
+    return _en("REPORTED_DECEASED", f, ranked=_dates(f["tgl_pemeringkatan"]))
 
 
 def _nik_corrected(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "re-verification corrected BPJS NIK " + _text(f["nik_bpjs"], "(empty)")
-        + " to " + _text(f["nik"])
-    )  # fmt: skip
+    return _en(
+        "NIK_CORRECTED", f, old=_text(f["nik_bpjs"], text("value.empty")), new=_text(f["nik"])
+    )
 
 
 def _verified_eligible(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return _fixed_text(f, "re-verification (LAYAK) confirmed eligible")
+    return _en("VERIFIED_ELIGIBLE", f)
 
 
 def _verified_ineligible(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return _fixed_text(f, "re-verification (TIDAK_LAYAK) found not eligible")
+    return _en("VERIFIED_INELIGIBLE", f)
 
 
 #: the clause of every reason (``REASON: ...``), given the rows that have it
@@ -309,7 +308,11 @@ def participant_evidence(
             ev.add(has, f"{reason.value}: " + CLAUSES[reason](facts[has], on, params).astype("str"))
     was_cleared = (cleared.astype("str").fillna("") != "").to_numpy(dtype=bool)
     if was_cleared.any():
-        ev.add(was_cleared, f"{CLEARED}: " + cleared[was_cleared] + " by re-verification (LAYAK)")
+        reasons = cleared[was_cleared].astype("str")
+        ev.add(
+            was_cleared,
+            f"{CLEARED}: " + render("evidence.CLEARED", Lang.EN, reasons.index, reasons=reasons),
+        )
     keep = (decision == Decision.KEEP.value).to_numpy(dtype=bool) & facts["in_dtsen"].to_numpy(bool)
     if keep.any():
         f = facts[keep]
@@ -322,10 +325,85 @@ def resident_evidence(facts: pd.DataFrame, ranks: np.ndarray, free_places: int) 
     clause and ``PRIORITY: rank 12 of 3,456 (free places 100)``."""
     return (
         eligible_clause(facts["desil"], facts["umur"], facts["jenis_pkrjn"], facts["pkh"])
-        + f"{CLAUSE_SEPARATOR}{PRIORITY}: rank "
-        + pd.Series(ranks, index=facts.index).astype("str")
-        + f" of {len(facts):,} (free places {free_places:,})"
+        + priority_clause(
+            pd.Series(ranks, index=facts.index), len(facts), free_places, lead=CLAUSE_SEPARATOR
+        )
     )
+
+
+# -- the evidence in another language (rendering time: the registry keeps English) ------
+#: placeholders whose values are codes with their own catalogue entries
+_VALUE_KINDS = {"payer": "payer", "source": "source"}
+_CLAUSE = re.compile(r"^(?P<code>[A-Z][A-Z_]*): (?P<body>.*)$", re.DOTALL)
+
+
+def _translated_values(frame: pd.DataFrame, lang: Lang) -> dict[str, pd.Series]:
+    """The values read back from clauses, as ``lang`` writes them: payer and source codes
+    by their catalogue names, the reason codes of ``CLEARED`` in words, ``unknown`` and
+    ``(empty)`` translated (one look-up per distinct value)."""
+    values = {}
+    plain = {text("value.unknown"): text("value.unknown", lang),
+             text("value.empty"): text("value.empty", lang)}  # fmt: skip
+    for name in frame.columns:
+        column = frame[name].astype("str").fillna("")
+        distinct = column.unique()
+        kind = _VALUE_KINDS.get(name)
+        if kind is not None:
+            words = describe(kind, distinct, lang)
+        elif name == "reasons":  # CLEARED: comma-separated reason codes
+            words = {
+                v: ", ".join(describe("reason", str(v).split(", "), lang).values())
+                for v in distinct
+            }
+        else:
+            words = {v: plain.get(v, v) for v in distinct}
+        values[name] = column.map(words).astype("str")
+    return values
+
+
+def translate_evidence(evidence: pd.Series, lang: Lang | str = Lang.ID) -> pd.Series:
+    """The published (English) evidence rendered in ``lang``, clause by clause, read back
+    with the catalogue template that wrote it (:func:`domain.texts.pattern`) and written
+    again with the same values: reason clauses without their code (the reasons are listed
+    beside them), a population change as ``<change in words>: before -> after (source)``.
+    A clause no template reads (e.g. written by an older rules version) stays as
+    published. Vectorised: one regular expression per template over the clauses that
+    carry its code."""
+    lang = Lang(lang)
+    published = evidence.astype("str").fillna("")
+    if lang is Lang.EN or published.empty:
+        return published
+    pieces = published.str.split(CLAUSE_SEPARATOR, regex=False)
+    rows = np.repeat(np.arange(len(published)), pieces.str.len().to_numpy(dtype=np.int64))
+    clauses = pd.Series(pieces.explode().to_numpy(dtype=object), dtype="str").fillna("")
+    parts = clauses.str.extract(_CLAUSE)
+    out = clauses.copy()
+    done = np.zeros(len(clauses), dtype=bool)
+    changes = {c.value for c in ChangeType}
+    for code in parts["code"].dropna().unique():
+        # a reason's own templates first (MOVED_OUT is also a change type)
+        keys = [(key, "") for key in variants(f"evidence.{code}")]
+        if code in changes:
+            keys.append(("evidence.CHANGE", text(f"change.{code}", lang) + ": "))
+        at = (parts["code"] == code).to_numpy(dtype=bool)
+        for key, prefix in keys:
+            todo = at & ~done
+            if not todo.any():
+                break
+            body = parts.loc[todo, "body"]
+            regex = pattern(key)
+            hit = body.str.match(regex).fillna(False).to_numpy(dtype=bool)
+            if not hit.any():
+                continue
+            body = body[hit]
+            names = fields(CATALOGUE[key][Lang.EN])
+            values = _translated_values(body.str.extract(regex)[names], lang) if names else {}
+            out[body.index] = prefix + render(key, lang, body.index, **values)
+            done[body.index] = True
+    out = (out.str[:1].str.upper() + out.str[1:]).where(done, out)
+    joined = out.groupby(rows, sort=True).agg(CLAUSE_SEPARATOR.join)
+    result = joined.reindex(np.arange(len(published))).fillna("").astype("str")
+    return pd.Series(result.to_numpy(dtype=object), index=published.index, dtype="str")
 
 
 # -- one person, for `sigap explain` ---------------------------------------------------

@@ -62,6 +62,7 @@ __all__ = [
     "ReconcileInputs",
     "Reconciliation",
     "check_columns",
+    "covering_rows",
     "current_participants",
     "participant_entries",
     "participant_facts",
@@ -162,15 +163,21 @@ def participant_phase(
     flags, cleared = apply_verification(flags, facts["hasil"], facts["triggers"])
     decision = decide(flags)
     places_used = int(decision.isin([Decision.KEEP.value, Decision.REVERIFY.value]).sum())
-    active = code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE
+    active = covering_rows(bpjstk)
     linked = np.concatenate([facts["dukcapil_row"].to_numpy(), facts["suggested_row"].to_numpy()])
     covered = np.union1d(
-        nik_keys(normalise_nik(bpjstk.loc[active.to_numpy(dtype=bool), "NIK"])),
+        nik_keys(normalise_nik(bpjstk.loc[active, "NIK"])),
         dukcapil_index.keys[linked[linked >= 0]],
     )
     return ParticipantPhase(
         dukcapil_index, dtsen_rows, facts, flags, cleared, decision, places_used, covered
     )
+
+
+def covering_rows(bpjstk: pd.DataFrame) -> np.ndarray:
+    """The BPJS rows that make their NIK "already covered": ``STATUS_KEPESERTAAN =
+    AKTIF``, any payer (``SUMBER_IURAN``)."""
+    return (code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ Verifikasi``); together with ``ID Kasus`` and ``NIK`` they are the columns of th
 file ``HASIL_VERIFIKASI_YYYYMM.csv`` (contracts/EXTRACTS.md).
 
 :data:`REASON_DESCRIPTIONS_ID` describes every reason code (``domain.codes.Reason``) and
-change code (``domain.codes.ChangeType``) in Indonesian; reports use it too.
+change code (``domain.codes.ChangeType``) in Indonesian, from the text catalogue
+(``domain.texts``); the ``Bukti`` column is the case's evidence rendered in Bahasa Indonesia
+(:func:`domain.explain.translate_evidence`), the registry keeping it in English.
 """
 
 from __future__ import annotations
@@ -17,44 +19,21 @@ import pandas as pd
 from domain.cases import has_kpj, join_per_key, opened_period, person_key, split_codes
 from domain.changes import text_isin
 from domain.codes import ChangeType, Reason
+from domain.explain import translate_evidence
 from domain.periods import parse_period
 from domain.reference import city_kelurahan
+from domain.texts import Lang, describe
 
 #: the key of the worklist of cases whose kelurahan is unknown (e.g. NIK_NOT_FOUND)
 UNKNOWN_KELURAHAN = "TIDAK_DIKETAHUI"
 
-_DESCRIPTIONS: dict[Reason | ChangeType, str] = {
-    # reasons (registry_entry.reasons)
-    Reason.DECEASED: "Meninggal dunia menurut Dukcapil",
-    Reason.MOVED_OUT: "Pindah ke luar Kota Bekasi",
-    Reason.AGE_ABOVE_LIMIT: "Usia di atas batas maksimum",
-    Reason.DUPLICATE_ENROLLMENT: "Terdaftar lebih dari satu kali (KPJ ganda)",
-    Reason.TERMINATION_PENDING: "Penghentian bulan lalu belum diproses BPJS Ketenagakerjaan",
-    Reason.NIK_NOT_FOUND: "NIK tidak ditemukan di Dukcapil",
-    Reason.NIK_PROBABLE_TYPO: "NIK kemungkinan salah ketik",
-    Reason.IDENTITY_MISMATCH: "Nama atau tanggal lahir tidak cocok dengan Dukcapil",
-    Reason.NOT_IN_DTSEN: "Tidak terdaftar di DTSEN",
-    Reason.DESIL_ABOVE_LIMIT: "Desil DTSEN di atas batas",
-    Reason.FORMAL_OCCUPATION: "Pekerjaan di Dukcapil termasuk pekerja formal",
-    Reason.DOUBLE_FUNDED: "Iuran juga dibayar pihak lain (pembiayaan ganda)",
-    Reason.REPORTED_DECEASED: "Dilaporkan meninggal di DTSEN, masih hidup di Dukcapil",
-    Reason.JKM_CLAIM_ALERT: "Ahli waris dapat mengajukan klaim JKM",
-    Reason.VERIFIED_ELIGIBLE: "Sudah diverifikasi: layak",
-    Reason.VERIFIED_INELIGIBLE: "Sudah diverifikasi: tidak layak",
-    Reason.NIK_CORRECTED: "NIK sudah dikoreksi melalui verifikasi",
-    # population changes (population_change.change_type)
-    ChangeType.DIED: "Meninggal dunia",
-    ChangeType.MOVED_WITHIN_CITY: "Pindah kelurahan di dalam Kota Bekasi",
-    ChangeType.KK_CHANGED: "Nomor KK berubah",
-    ChangeType.NAME_CHANGED: "Nama berubah",
-    ChangeType.BIRTH_DATE_CHANGED: "Tanggal lahir berubah",
-    ChangeType.DESIL_CHANGED: "Desil DTSEN berubah",
-    ChangeType.OCCUPATION_CHANGED: "Pekerjaan berubah",
-    ChangeType.DISAPPEARED: "Tidak ada lagi di data Dukcapil atau DTSEN",
+#: Indonesian description of every reason and change code, keyed by the code's text, from
+#: the catalogue (``domain.texts``; ``MOVED_OUT`` is both a reason and a change type: the
+#: reason's description)
+REASON_DESCRIPTIONS_ID: dict[str, str] = {
+    **describe("change", [c.value for c in ChangeType], Lang.ID),
+    **describe("reason", [r.value for r in Reason], Lang.ID),
 }
-#: Indonesian description of every reason and change code, keyed by the code's text
-#: (``MOVED_OUT`` is both a reason and a change type: one description)
-REASON_DESCRIPTIONS_ID: dict[str, str] = {str(k): v for k, v in _DESCRIPTIONS.items()}
 
 RESULT_COLUMN = "Hasil (LAYAK / TIDAK_LAYAK / NIK_DIKOREKSI)"
 #: the columns of a worklist, in order (``Alamat`` only when an address is available)
@@ -205,7 +184,10 @@ def worklists(
             "Alasan Verifikasi": describe_reasons(
                 c["triggers"], lookup("desil"), lookup("suggested_nik")
             ),
-            "Bukti": (c["evidence"].astype("str").fillna("") if "evidence" in c.columns else empty),
+            # the registry's evidence is English (its readers depend on it): in words here
+            "Bukti": (
+                translate_evidence(c["evidence"], Lang.ID) if "evidence" in c.columns else empty
+            ),
             "Dibuka Sejak": period_label(opened).fillna(""),
             "Lama Terbuka (bulan)": age,
             RESULT_COLUMN: empty,

@@ -25,7 +25,14 @@ from domain.periods import compact
 from expectations import predicates as p
 from expectations.parse import ParsedExtract
 
-__all__ = ["RAW_LINE", "REJECT_COLUMNS", "rejects_frame", "rejects_path", "write_rejects"]
+__all__ = [
+    "RAW_LINE",
+    "REJECT_COLUMNS",
+    "rejected_lines",
+    "rejects_frame",
+    "rejects_path",
+    "write_rejects",
+]
 
 #: the leading columns of a rejects file; the contract's columns follow, then ``raw_line``
 REJECT_COLUMNS = ("line", "column", "rule", "message")
@@ -98,3 +105,28 @@ def write_rejects(frame: pd.DataFrame, path: Path) -> Path:
         frame.to_csv(fh, sep="|", index=False, lineterminator="\n")
     tmp.replace(path)
     return path
+
+
+def rejected_lines(path: Path, nik: str, nik_column: str = "NIK") -> pd.DataFrame:
+    """The rejects of one person: ``line``, ``column``, ``rule`` of every line of the rejects
+    file whose ``NIK`` (stripped) is ``nik``, or whose unsplittable raw line holds it
+    (``FIELD_COUNT``), by line. Never the row's other values. Empty when there is no such
+    file (nothing was validated for that source and period)."""
+    empty = pd.DataFrame({"line": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"),
+                          "rule": pd.Series(dtype="str")})  # fmt: skip
+    path = Path(path)
+    if not path.is_file():
+        return empty
+    header = pd.read_csv(path, sep="|", nrows=0, encoding="utf-8").columns
+    wanted = [c for c in (*REJECT_COLUMNS[:3], nik_column, RAW_LINE) if c in header]
+    frame = pd.read_csv(
+        path, sep="|", usecols=wanted, dtype="str", keep_default_na=False, encoding="utf-8"
+    )
+    hit = pd.Series(False, index=frame.index)
+    if nik_column in frame.columns:
+        hit |= frame[nik_column].str.strip() == nik
+    if RAW_LINE in frame.columns:
+        hit |= frame[RAW_LINE].str.contains(nik, regex=False)
+    out = frame.loc[hit.to_numpy(dtype=bool), ["line", "column", "rule"]]
+    out = out.astype({"line": "int64"}).sort_values(["line", "rule"], kind="stable")
+    return out.reset_index(drop=True)

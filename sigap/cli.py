@@ -8,6 +8,7 @@ what to do next and exits non-zero, never a traceback.
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -163,22 +164,42 @@ def sample(
     console.print(f"sample written: SFTP tree [bold]{manifest.sftp_root}[/], ground truth {manifest.truth_root}")
 
 
+class ExplainLang(str, Enum):
+    en = "en"
+    id = "id"
+
+
 @app.command()
 @_guard
 def explain(
     period: PeriodOpt,
-    nik: Annotated[Optional[str], typer.Option(help="the person's NIK")] = None,
-    kpj: Annotated[Optional[str], typer.Option(help="or the participant's KPJ")] = None,
+    nik: Annotated[Optional[str], typer.Option(help="the person's NIK: anybody, in scope or not")] = None,
+    kpj: Annotated[Optional[str], typer.Option(help="or a KPJ of the BPJS list")] = None,
+    lang: Annotated[
+        ExplainLang,
+        typer.Option(help="en: the operator's view; id: a letter in Bahasa Indonesia for the citizen (their own data only)"),
+    ] = ExplainLang.en,
+    release_version: Annotated[
+        Optional[int], typer.Option("--release-version", help="an older release of the period (default: the current one)")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """A person's decision, reasons and evidence in the period's latest release.
+    """Why a person is, or is not, in the period's registry.
 
-    This is the operator's own look-up: it shows the full NIK and name."""
+    For anybody in the period's accepted extracts: every eligibility rule with its outcome
+    and evidence (desil, occupation, domicile, DTSEN, age, already covered, linked to a
+    participant), the decision when in scope, what to do next. For a NIK found nowhere: the
+    extracts searched and any quarantined row (line, column, rule). The English view is the
+    operator's own look-up (full NIK and name); `--lang id` is a short letter a kelurahan
+    officer can hand to the citizen, with no other person's data."""
     from sigap.lookups import explain_person
 
     if not nik and not kpj:
         raise typer.BadParameter("give --nik or --kpj")
-    console.print(explain_person(_settings(config), period, nik=nik, kpj=kpj))
+    console.print(
+        explain_person(_settings(config), period, nik=nik, kpj=kpj, lang=lang.value, release_version=release_version),
+        markup=False, highlight=False,
+    )
 
 
 @app.command()

@@ -12,7 +12,6 @@ from connectors import registry_db
 from core.errors import DataError, SigapError
 from core.settings import Settings
 from domain import cases as case_rules
-from domain.explain import explain_person as explain_lines
 from domain.extracts import VERIFIKASI
 from domain.periods import parse_period
 from domain.quota import whatif
@@ -33,20 +32,19 @@ def _release(engine, period: str):
     return release
 
 
-def explain_person(settings: Settings, period: str, *, nik: str | None, kpj: str | None) -> str:
-    """The person's decision, reasons and evidence in the latest release (full NIK and
-    name: this is the operator's own look-up)."""
-    engine = _engine(settings)
-    try:
-        release = _release(engine, period)
-        entries = registry_db.find_entry(engine, period, nik=nik, kpj=kpj)
-    finally:
-        engine.dispose()
-    try:
-        lines = explain_lines(entries, nik=nik, kpj=kpj, reveal=True)
-    except ValueError as exc:
-        raise SigapError(f"{exc} (release {period} v{release.version})") from None
-    return "\n".join([f"{period} release v{release.version} (id {release.release_id}, rules {release.rules_version})", *lines])
+def explain_person(
+    settings: Settings,
+    period: str,
+    *,
+    nik: str | None,
+    kpj: str | None,
+    lang: str = "en",
+    release_version: int | None = None,
+) -> str:
+    """Why a person is (or is not) in the period's release: see :mod:`sigap.explain`."""
+    from sigap.explain import explain
+
+    return explain(settings, period, nik=nik, kpj=kpj, lang=lang, release_version=release_version)
 
 
 def what_if(settings: Settings, period: str, *, budget: int | None, quota: int | None) -> str:

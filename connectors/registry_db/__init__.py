@@ -40,6 +40,7 @@ from connectors.registry_db.publishing import publish_release, record_deliveries
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
     deliveries,
+    entries_suggesting,
     find_entry,
     latest_release,
     population_changes,
@@ -86,6 +87,7 @@ __all__ = [
     "cases",
     "current_revision",
     "deliveries",
+    "entries_suggesting",
     "extract_delivery",
     "find_entry",
     "latest_release",

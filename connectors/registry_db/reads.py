@@ -190,6 +190,27 @@ def find_entry(
     return restore_entry_dtypes(frame)
 
 
+def entries_suggesting(engine: Engine, release_id: int, nik: str) -> pd.DataFrame:
+    """The entries of one release whose ``suggested_nik`` is ``nik`` (participants whose
+    BPJS NIK is probably a typo of it), in published order: a look-up for one person
+    (``sigap explain``), filtered by the database."""
+    t = registry_entry
+    query = (
+        sa.select(*(t.c[c] for c in ENTRY_COLUMNS))
+        .where(
+            t.c.release_id == int(release_id),
+            # only participants carry a suggestion: the partial (release_id, kpj) index
+            # narrows the release's half a million entries to its ~50,000 participants
+            t.c.kpj.is_not(None),
+            t.c.suggested_nik == str(nik),
+        )
+        .order_by(t.c.entry_no)
+    )
+    with guarded(f"reading the entries of release {int(release_id)}"), engine.connect() as conn:
+        frame = pd.read_sql(query, conn)
+    return restore_entry_dtypes(frame)
+
+
 def terminated_kpjs(engine: Engine, period: str) -> frozenset[str]:
     """KPJs with decision TERMINATE in the latest PUBLISHED release of ``period``."""
     parse_period(period)

@@ -15,14 +15,13 @@ import pyarrow.compute as pc
 
 from domain.codes import Decision, MatchMethod
 from domain.decisions import (
-    ACTIVE,
     REASONS,
     _text,
     code_values,
     verification_outcomes,
 )
 from domain.eligibility import eligible_residents
-from domain.explain import CLAUSE_SEPARATOR, PRIORITY, eligible_clause
+from domain.explain import CLAUSE_SEPARATOR, eligible_clause, priority_clause
 from domain.identity import nik_keys, normalise_nik
 from domain.matching import NIK_LENGTH, typo_pairs
 from domain.partition.keys import check_partitions, positions_by_partition, partition_of_keys, partition_of
@@ -36,6 +35,7 @@ from domain.reconcile import (
     ReconcileInputs,
     Reconciliation,
     check_columns,
+    covering_rows,
     current_participants,
     participant_entries,
     participant_phase,
@@ -195,7 +195,7 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
         suggested_keys = d_keys[row[per_pid[pid] == 1]]
 
     # coverage from outside the partition: every active BPJS NIK, every suggestion ----------
-    active = (code_values(bpjstk["STATUS_KEPESERTAAN"]) == ACTIVE).to_numpy(dtype=bool)
+    active = covering_rows(bpjstk)
     active_keys = nik_keys(normalise_nik(bpjstk.loc[active, "NIK"]))
     covered = np.unique(np.concatenate([active_keys[active_keys >= 0], suggested_keys]))
     c_part = partition_of_keys(covered, n)
@@ -397,9 +397,7 @@ def _ranked(
         ).astype(np.int64),
         # explain.resident_evidence's PRIORITY clause, after the ELIGIBLE one
         evidence=residents["evidence"]
-        + f"{CLAUSE_SEPARATOR}{PRIORITY}: rank "
-        + pd.Series(ranks, index=residents.index).astype("str")
-        + f" of {n:,} (free places {free:,})",
+        + priority_clause(pd.Series(ranks, index=residents.index), n, free, lead=CLAUSE_SEPARATOR),
     )
     return residents, quota
 

@@ -96,8 +96,45 @@ def test_consecutive_periods_end_to_end(prefect_harness, e2e_sample, sftp_server
     assert expected - detected == set(), f"missed changes: {sorted(expected - detected)[:10]}"
     assert detected - expected == set(), f"invented changes: {sorted(detected - expected)[:10]}"
 
+    # `sigap explain` on what the flow stored (baselines, deliveries, rejects), for the
+    # previous period: each planted resident out of scope fails exactly its planted rule
+    _explain_planted_residents(config, e2e_sample, periods[0])
+
     # a re-run with the same inputs and rules publishes nothing new
     again = monthly_reconciliation(period=periods[0], config=str(config))
     assert again.status == "UNCHANGED" and again.version == 1
     assert len(registry_db.releases(engine, periods[0])) == 1
     engine.dispose()
+
+
+#: the one rule each planted out-of-scope resident fails (devkit.sample.truth.RESIDENT_CASES)
+PLANTED_RULE = {
+    "too_young_14": "AGE", "too_old_66": "AGE", "desil_6": "DESIL",
+    "formal_occupation": "NOT_FORMAL", "tidak_bekerja": "WORKING",
+    "keberadaan_2": "DTSEN_PRESENT", "keberadaan_3": "DTSEN_PRESENT",
+    "keberadaan_4": "DTSEN_PRESENT", "keberadaan_6": "DTSEN_PRESENT",
+    "status_mati": "ALIVE", "status_pindah": "ALIVE", "domicile_kabupaten": "DOMICILE",
+    "covered_mandiri": "NOT_COVERED", "covered_apbd_prov": "NOT_COVERED",
+    "covered_csr": "NOT_COVERED", "not_in_dtsen": "DTSEN_RECORD",
+}  # fmt: skip
+
+
+def _explain_planted_residents(config: Path, sample, period: str) -> None:
+    from core.settings import load_settings
+    from devkit.sample import read_truth
+    from sigap.explain import explain
+
+    settings = load_settings(config)
+    truth, _ = read_truth(Path(sample.truth_root), period)
+    residents = truth[truth["kpj"].fillna("").astype(str) == ""]
+    checked = 0
+    for row in residents.itertuples():
+        out = explain(settings, period, nik=row.nik)
+        planted = row.case.removeprefix("not_in_scope_")
+        if planted in PLANTED_RULE:
+            expected = f"outcome: OUT OF SCOPE (not eligible or already covered): {PLANTED_RULE[planted]}"
+            assert expected in out.splitlines(), f"{row.case}:\n{out}"
+            checked += 1
+        else:
+            assert "outcome: in scope: " in out, f"{row.case}:\n{out}"
+    assert checked >= len(PLANTED_RULE)

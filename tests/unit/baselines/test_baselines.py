@@ -8,6 +8,7 @@ import stat
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -141,3 +142,30 @@ def test_arguments_are_checked(tmp_path, source, period, sha, message):
     with pytest.raises(ValueError, match=message):
         store.load(source, period, sha)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_rows_reads_one_person_as_stored(tmp_path):
+    store = BaselineStore(tmp_path)
+    frame = typed_dukcapil()
+    store.save(Source.DUKCAPIL, "2026-10", SHA, frame)
+    columns = ["NIK", "JENIS_PKRJN", "NO_RT", "TGL_PERISTIWA", "STATUS_DASAR"]
+    got = store.load_rows(Source.DUKCAPIL, "2026-10", SHA, "NIK", ["3275010202850002"], columns)
+    # the same values, dtypes and index as the whole file's row
+    expected = frame.loc[frame["NIK"] == "3275010202850002", columns]
+    pd.testing.assert_frame_equal(got, expected)
+    none = store.load_rows(Source.DUKCAPIL, "2026-10", SHA, "NIK", ["3275019999990001"], columns)
+    pd.testing.assert_frame_equal(none, frame[columns].iloc[0:0])
+    every = store.load_rows(Source.DUKCAPIL, "2026-10", SHA, "NIK", list(frame["NIK"].dropna()))
+    pd.testing.assert_frame_equal(every, frame[frame["NIK"].notna()])
+    assert store.load_rows(Source.DUKCAPIL, "2026-10", SHA2, "NIK", ["3275010202850002"]) is None
+
+
+def test_load_rows_reads_only_the_matching_row_groups(tmp_path):
+    store = BaselineStore(tmp_path)
+    big = pd.DataFrame({"NIK": [f"32750141019{i:05d}" for i in range(3_000)],
+                        "DESIL": np.arange(3_000) % 10}, index=np.arange(3_000) * 2)  # fmt: skip
+    path = store.save(Source.DTSEN, "2026-10", SHA, big)
+    pq.write_table(pa.Table.from_pandas(big), path, row_group_size=1_000)  # three groups
+    got = store.load_rows(Source.DTSEN, "2026-10", SHA, "NIK", ["3275014101902999", "3275014101900001"])
+    assert got["NIK"].tolist() == ["3275014101900001", "3275014101902999"]
+    assert got["DESIL"].tolist() == [1, 9] and got.index.tolist() == [2, 5998]

@@ -73,7 +73,10 @@ C = cases(
         "kpj": "11000000001",
         "triggers": "DESIL_ABOVE_LIMIT;NAME_CHANGED",
         "periods_open": 1,
-        "evidence": "DESIL_ABOVE_LIMIT: DTSEN desil 7 (ranked 2026-07-01)",
+        "evidence": (
+            "DESIL_ABOVE_LIMIT: DTSEN desil 7 (ranked 2026-07-01), maximum 5; "
+            "NAME_CHANGED: SITI AMINA -> SITI AMINAH (dukcapil)"
+        ),
     },
     {
         "case_id": "RV-202609-bbbbbbbbbb",
@@ -151,7 +154,11 @@ def test_reason_descriptions_and_officer_columns():
     sheets = worklists(C, E, "2026-10", 1)
     siti = sheets[KEL_1].set_index("Nama").loc["SITI AMINAH"]
     assert siti["Alasan Verifikasi"] == "Desil DTSEN di atas batas (desil 7); Nama berubah"
-    assert siti["Bukti"] == "DESIL_ABOVE_LIMIT: DTSEN desil 7 (ranked 2026-07-01)"
+    # the evidence in Bahasa Indonesia (the registry keeps it in English)
+    assert siti["Bukti"] == (
+        "Desil DTSEN 7 (pemeringkatan 2026-07-01), batas maksimum 5; "
+        "Nama berubah: SITI AMINA -> SITI AMINAH (Dukcapil)"
+    )
     assert siti["Dibuka Sejak"] == "Oktober 2026"
     assert siti["NIK"] == "3275014101900001"  # a deliverable: the full NIK
     for col in (RESULT_COLUMN, "NIK Baru", "Catatan", "Petugas", "Tanggal Verifikasi"):
