@@ -60,6 +60,7 @@ def _release_row(row: Any) -> ReleaseRow:
         accepted_flags=tuple(json.loads(m["accepted_flags"] or "[]")),
         validation=json.loads(m["validation"] or "{}"),
         quota_summary=json.loads(m["quota_summary"] or "{}"),
+        money_summary=json.loads(m["money_summary"] or "{}"),
     )
 
 
@@ -99,6 +100,10 @@ def restore_entry_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if dtype == "bool":
             frame[name] = frame[name].astype("boolean").fillna(False).astype(bool)
+        elif dtype == "boolean":  # nullable: SQLite gives 0/1/None
+            frame[name] = frame[name].astype("object").where(frame[name].notna(), None).astype(
+                "boolean"
+            )
         elif dtype == "str":
             frame[name] = frame[name].astype("str")
         else:
