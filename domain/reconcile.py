@@ -55,8 +55,8 @@ from domain.rules import RuleParameters
 __all__ = [
     "CITY_PAYER",
     "ENTRY_COLUMNS",
-    "OPTIONAL_COLUMNS",
     "ENTRY_DTYPES",
+    "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ParticipantPhase",
     "QuotaSummary",
