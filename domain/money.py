@@ -59,6 +59,13 @@ ROW_COLUMNS: tuple[str, ...] = (
     "idr",
 )  # fmt: skip
 
+#: the finance office's file (``keuangan_YYYYMM_vN.csv``): its columns, from :data:`ROW_COLUMNS`
+FINANCE_COLUMNS: dict[str, str] = {
+    "kpj": "kpj", "kode_kelurahan": "kode_kelurahan", "situation": "situasi",
+    "iuran_bulanan": "iuran_bulanan", "bulan_iuran_terakhir": "bulan_iuran_terakhir",
+    "months": "bulan", "idr": "rupiah",
+}  # fmt: skip
+
 #: a participant is in arrears when the last month paid is more than this many months
 #: before the period
 ARREARS_AFTER_MONTHS = 1
@@ -275,3 +282,16 @@ def money_view(
         "last_month_paid_unreadable": int(last.isna().sum()),
     }
     return MoneyView(summary=summary, rows=rows[list(ROW_COLUMNS)])
+
+
+def finance_list(rows: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFrame:
+    """The finance office's file from :attr:`MoneyView.rows`: the columns of
+    :data:`FINANCE_COLUMNS` and, after ``situasi``, ``keterangan`` (``descriptions`` of
+    each situation, in the office's language)."""
+    out = rows[list(FINANCE_COLUMNS)].rename(columns=FINANCE_COLUMNS)
+    out.insert(
+        out.columns.get_loc("situasi") + 1,
+        "keterangan",
+        out["situasi"].map(descriptions).fillna("").astype("str"),
+    )
+    return out.reset_index(drop=True)

@@ -145,6 +145,19 @@ class OpenDataTable:
     threshold: int
     disability_available: bool
 
+    @property
+    def withheld_cells(self) -> int:
+        return int(self.withheld.to_numpy().sum())
+
+    @property
+    def count_cells(self) -> int:
+        """Count cells that carry a figure (published or withheld): all but the
+        disability columns when disability is not available."""
+        if self.disability_available:
+            return int(self.counts.size)
+        dis = next(g for g in COUNT_GROUPS if g.breakdown == "disabilitas")
+        return int(self.counts.size - len(self.counts) * len(dis.columns))
+
 
 def _base_counts(entries: pd.DataFrame) -> pd.DataFrame:
     """Counts per kelurahan code (the city's, then :data:`UNKNOWN`) for every count
