@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain.codes import Decision, Reason
 from domain.periods import parse_period
@@ -73,11 +75,14 @@ ARREARS_AFTER_MONTHS = 1
 
 def month_number(text: pd.Series) -> pd.Series:
     """``YYYY-MM`` -> ``12 * year + month - 1`` (``Int64``); null for anything else
-    (``2026-1``, ``2026-13``, empty...)."""
-    parts = text.astype("str").str.strip().str.extract(r"^(\d{4})-(0[1-9]|1[0-2])$")
-    year = pd.to_numeric(parts[0]).astype("Int64")
-    month = pd.to_numeric(parts[1]).astype("Int64")
-    return (year * 12 + month - 1).astype("Int64")
+    (``2026-1``, ``2026-13``, empty...). Arrow compute: no Python work per value."""
+    values = pc.utf8_trim_whitespace(pa.array(text.astype("str"), from_pandas=True))
+    ok = pc.fill_null(pc.match_substring_regex(values, r"^\d{4}-(0[1-9]|1[0-2])$"), False)
+    shaped = pc.if_else(ok, values, pa.scalar("0000-01", values.type))
+    year = pc.cast(pc.utf8_slice_codeunits(shaped, 0, 4), pa.int64())
+    month = pc.cast(pc.utf8_slice_codeunits(shaped, 5, 7), pa.int64())
+    number = pc.if_else(ok, pc.add(pc.multiply(year, 12), pc.subtract(month, 1)), None)
+    return pd.Series(pd.array(number, dtype="Int64"), index=text.index)
 
 
 def _period_number(period: str) -> int:
@@ -198,16 +203,20 @@ def money_view(
     death = pd.Series(pd.NA, index=kpj.index, dtype="Int64")
     if deceased.any():
         niks = kpj[deceased].map(by_kpj["nik"].astype("str"))
+        # the few deceased first (a city's Dukcapil has millions of rows), then their status
         dead = dukcapil.loc[
-            dukcapil["STATUS_DASAR"]
+            dukcapil["NIK"].isin(set(niks.dropna())).to_numpy(dtype=bool),
+            ["NIK", "STATUS_DASAR", "TGL_PERISTIWA"],
+        ]
+        dead = dead[
+            dead["STATUS_DASAR"]
             .astype("str")
             .str.strip()
             .str.upper()
             .eq("MATI")
-            .to_numpy(dtype=bool),
-            ["NIK", "TGL_PERISTIWA"],
+            .to_numpy(dtype=bool)
         ]
-        dead = dead[dead["NIK"].astype("str").isin(set(niks.dropna()))].drop_duplicates("NIK")
+        dead = dead.drop_duplicates("NIK")
         when = pd.to_datetime(dead["TGL_PERISTIWA"], errors="coerce")
         died = pd.Series(
             (when.dt.year * 12 + when.dt.month - 1).to_numpy(), index=dead["NIK"].astype("str")

@@ -136,10 +136,16 @@ def coded(entries: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str]]:
         kel = _text_categories(entries["kode_kelurahan"], ref["kode_kelurahan"])
         if name == "kode_kelurahan":
             return kel, [*ref["kode_kelurahan"], UNKNOWN]
-        kecamatan = list(ref["kode_kecamatan"].drop_duplicates())
-        of_kel = np.array([kecamatan.index(k) for k in ref["kode_kecamatan"]] + [len(kecamatan)])
-        return of_kel[kel].astype(np.int16), [*kecamatan, UNKNOWN]
+        return kecamatan_of(kel)
     raise ValueError(f"unknown breakdown {name!r}; one of {', '.join(DIMENSIONS)}")
+
+
+def kecamatan_of(kelurahan: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """``coded(..., "kode_kecamatan")`` from the ``kode_kelurahan`` codes."""
+    ref = city_kelurahan()
+    kecamatan = list(ref["kode_kecamatan"].drop_duplicates())
+    of_kel = np.array([kecamatan.index(k) for k in ref["kode_kecamatan"]] + [len(kecamatan)])
+    return of_kel[kelurahan].astype(np.int16), [*kecamatan, UNKNOWN]
 
 
 def dimension(entries: pd.DataFrame, name: str) -> pd.Series:
@@ -172,13 +178,19 @@ def counts_by(codes: np.ndarray, n_categories: int, measure: np.ndarray) -> np.n
 
 
 def coverage_table(
-    entries: pd.DataFrame, name: str, *, mask: np.ndarray | None = None
+    entries: pd.DataFrame,
+    name: str,
+    *,
+    mask: np.ndarray | None = None,
+    measure: np.ndarray | None = None,
+    codes: tuple[np.ndarray, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Breakdown ``name``: per category (every one, zero rows included), ``eligible``,
     ``covered``, ``enroll``, ``waitlist`` (int64) and ``coverage_rate`` (float, null
-    without anyone eligible). ``mask``: only these entries."""
-    codes, categories = coded(entries, name)
-    measure = measure_codes(entries)
+    without anyone eligible). ``mask``: only these entries; ``measure``/``codes``: the
+    entries' :func:`measure_codes` and :func:`coded` when already computed."""
+    codes, categories = coded(entries, name) if codes is None else codes
+    measure = measure_codes(entries) if measure is None else measure
     if mask is not None:
         codes, measure = codes[mask], measure[mask]
     counts = counts_by(codes, len(categories), measure)
@@ -234,7 +246,16 @@ def disability_available(entries: pd.DataFrame) -> bool:
 
 def coverage_statistics(entries: pd.DataFrame) -> CoverageStatistics:
     """Every breakdown of :data:`DIMENSIONS` for one release's entries (ENTRY_COLUMNS)."""
-    tables = {name: coverage_table(entries, name) for name in DIMENSIONS}
+    measure = measure_codes(entries)
+    kelurahan = coded(entries, "kode_kelurahan")
+    skip = ("kode_kelurahan", "kode_kecamatan")
+    codes = {name: coded(entries, name) for name in DIMENSIONS if name not in skip}
+    codes["kode_kelurahan"] = kelurahan
+    codes["kode_kecamatan"] = kecamatan_of(kelurahan[0])
+    tables = {
+        name: coverage_table(entries, name, measure=measure, codes=codes[name])
+        for name in DIMENSIONS
+    }
     waitlist = {}
     for name in WAITLIST_DIMENSIONS:
         people = tables[name]["waitlist"]
@@ -242,10 +263,24 @@ def coverage_statistics(entries: pd.DataFrame) -> CoverageStatistics:
         frame = pd.DataFrame({"people": people})
         frame["share"] = frame["people"] / total if total else np.nan
         waitlist[name] = frame
-    sex, _ = coded(entries, "jenis_kelamin")
-    women = coverage_table(entries, "pekerjaan", mask=sex == SEX_CODES.index("P"))
+    sex, _ = codes["jenis_kelamin"]
+    women = coverage_table(
+        entries,
+        "pekerjaan",
+        mask=sex == SEX_CODES.index("P"),
+        measure=measure,
+        codes=codes["pekerjaan"],
+    )
+    n_covered, n_enroll, n_waitlist = (int(c) for c in np.bincount(measure + 1, minlength=4)[1:])
+    n_eligible = n_covered + n_enroll + n_waitlist
     return CoverageStatistics(
-        totals=totals(entries),
+        totals={
+            "eligible": n_eligible,
+            "covered": n_covered,
+            "enroll": n_enroll,
+            "waitlist": n_waitlist,
+            "coverage_rate": n_covered / n_eligible if n_eligible else None,
+        },
         tables=tables,
         waitlist=waitlist,
         women_by_occupation=women,

@@ -26,7 +26,7 @@ from domain.reconcile import Reconciliation
 from domain.rules import rule_parameters
 from domain.statistics import TrendPoint, coverage_statistics, coverage_trend
 from reports.release_report import ReportData, decisions_by_kecamatan, render_report
-from reports.texts import MONEY_LABELS, percent, rupiah
+from reports.texts import MONEY_LABELS, percent
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 from tasks.validate import wait_for_baselines
@@ -145,11 +145,11 @@ class RunSummary:
         if m:
             out.insert(
                 3,
-                f"money: billed {rupiah(m['billed']['idr'])} against the registry's "
-                f"{rupiah(m['registry_cost_idr'])}; to recover {m['to_recover']['people']:,} people, "
-                f"{m['to_recover']['months']:,} months, {rupiah(m['to_recover']['idr'])}; "
-                f"in arrears {m['arrears']['people']:,} ({rupiah(m['arrears']['idr'])}); "
-                f"contribution differs {m['contribution_differs']['rows']:,}",
+                f"money: billed Rp{m['billed']['idr']:,} against the registry's "
+                f"Rp{m['registry_cost_idr']:,}; to recover: {m['to_recover']['people']:,} people, "
+                f"{m['to_recover']['months']:,} months, Rp{m['to_recover']['idr']:,}; "
+                f"in arrears: {m['arrears']['people']:,} (Rp{m['arrears']['idr']:,}); "
+                f"contribution differs: {m['contribution_differs']['rows']:,}",
             )
         if self.report_md:
             out.append(f"report: {self.report_md}")
@@ -254,7 +254,6 @@ def publish_period(
     except BaseException:
         engine.dispose()
         raise
-    stats = coverage_statistics(result.entries)
 
     def trend(version: int):
         points = [
@@ -280,7 +279,8 @@ def publish_period(
             verification_problems=0 if verification.problems is None else len(verification.problems),
             monthly_contribution_idr=params.monthly_contribution_idr,
             language=settings.report.language, trend=trend(version),
-            annual_budget_idr=params.annual_budget_idr, money=money.summary, statistics=stats,
+            annual_budget_idr=params.annual_budget_idr, money=money.summary,
+            statistics=report_box["statistics"],
             **files,
         )  # fmt: skip
 
@@ -293,6 +293,8 @@ def publish_period(
         staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
         mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
         staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
+        # the statistics, here in the worker thread while the database loads the rows
+        report_box["statistics"] = coverage_statistics(result.entries)
         # open data (no personal data, small cells withheld) and the finance office's list
         table = open_data_table(result.entries, period, version, settings.report.suppression_threshold)
         staged.write_csv(f"statistik_{tag}.csv", table.frame)
@@ -376,7 +378,9 @@ def publish_period(
         report_md=report_box.get("md") if outcome.status == "PUBLISHED" else None,
         report_html=report_box.get("html") if outcome.status == "PUBLISHED" else None,
         kecamatan_table=decisions_by_kecamatan(result.entries).reset_index().to_dict("records"),
-        coverage=_coverage_summary(stats),
+        coverage=_coverage_summary(
+            report_box.get("statistics") or coverage_statistics(result.entries)
+        ),
         money=money.summary,
     )
 
