@@ -209,6 +209,21 @@ class ValidationSettings(_Table):
         return self
 
 
+class ReportSettings(_Table):
+    """The run report (``laporan_YYYYMM_vN.md``/``.html``) and the open-data file
+    (``statistik_YYYYMM_vN.csv``)."""
+
+    language: Literal["id", "en"] = Field(
+        "id",
+        description="language of the run report: `id` Bahasa Indonesia, `en` English (the open-data file and its dictionary are in Bahasa Indonesia)",
+    )
+    suppression_threshold: int = Field(
+        5,
+        ge=1,
+        description="the open-data file withholds every count from 1 to this number minus one, and the counts that would let a reader recompute them from the published totals (1: nothing withheld)",
+    )
+
+
 class ScaleSettings(_Table):
     """Reconciliation and change detection on partitions of people by NIK hash, as mapped
     Prefect tasks, optionally on Dask workers (``tasks.partitioned``). Off by default:
@@ -309,6 +324,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     scale: ScaleSettings = Field(default_factory=ScaleSettings)
 
     @classmethod

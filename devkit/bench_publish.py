@@ -42,6 +42,8 @@ def synthetic_entries(n_entries: int, *, seed: int = 0) -> pd.DataFrame:
             "kategori": pd.Series(np.where(participant, "OJOL", None)).astype("string"),
             "jenis_kelamin": pd.array(rng.integers(1, 3, n_entries), dtype="Int8"),
             "umur": pd.array(rng.integers(15, 66, n_entries), dtype="Int16"),
+            "kode_pekerjaan": pd.array(rng.integers(1, 90, n_entries), dtype="Int16"),
+            "disabilitas": pd.array(rng.random(n_entries) < 0.06, dtype="boolean"),
             "decision": decisions,
             "reasons": np.where(decisions == "REVERIFY", "DESIL_ABOVE_LIMIT", ""),
             "match_method": np.where(participant, "NIK_EXACT", "NONE"),

@@ -30,12 +30,18 @@ def periods_from(start: str, months: int) -> list[str]:
     return out
 
 
-def generate_sample(out: Path, *, residents: int, start: str, months: int, seed: int, console: Console):
-    """Generate (or reuse, when already generated with the same parameters) a sample."""
+def generate_sample(
+    out: Path, *, residents: int, start: str, months: int, seed: int, console: Console,
+    disability_column: bool = True,
+):
+    """Generate (or reuse, when already generated with the same parameters) a sample;
+    ``disability_column=False``: DTSEN extracts without the optional DISABILITAS column."""
     from devkit.sample import generate, load_manifest
 
     periods = periods_from(start, months)
     params = {"residents": residents, "periods": periods, "seed": seed}
+    if not disability_column:
+        params["disability_column"] = False
     marker = out / "sample-parameters.json"
     if marker.is_file() and json.loads(marker.read_text()) == params:
         manifest = load_manifest(out)
@@ -48,7 +54,7 @@ def generate_sample(out: Path, *, residents: int, start: str, months: int, seed:
     ) as progress:
         bar = progress.add_task("starting", total=1.0)
         manifest = generate(
-            out, residents=residents, periods=periods, seed=seed,
+            out, residents=residents, periods=periods, seed=seed, disability_column=disability_column,
             progress=lambda msg, frac: progress.update(bar, description=msg, completed=frac),
         )
     marker.write_text(json.dumps(params))
@@ -128,7 +134,9 @@ def _print_overview(summaries: list, workdir: Path, settings, console: Console) 
         )
     console.print(table)
     console.print(f"registry (SQLite): {settings.database_url.removeprefix('sqlite:///')}")
-    console.print(f"outbox (registry CSV, BPJS mutations, worklists, reports): {settings.outbox}")
+    console.print(
+        f"outbox (registry CSV, BPJS mutations, worklists, reports, open data, finance list): {settings.outbox}"
+    )
     console.print(f"rejects, Data Docs, run files: {workdir / 'runs'}")
     console.print(f"settings used: {workdir / 'sigap.toml'}")
     console.print(

@@ -111,6 +111,9 @@ DTSEN = ExtractSpec(
         Column("PENERIMA_PKH", "flag", allowed=("Y", "N")),
         Column("STATUS_KEBERADAAN", "int", allowed=("1", "2", "3", "4", "6")),
         Column("TGL_PEMERINGKATAN", "date", fmt=ISO_DATE),
+        # optional: a delivery without the column is valid (then every value is null);
+        # statistics break coverage down by it, no rule reads it
+        Column("DISABILITAS", "flag", required=False, allowed=("Y", "N")),
     ),
     unique=("NIK",),
 )

@@ -56,6 +56,7 @@ __all__ = [
     "CITY_PAYER",
     "ENTRY_COLUMNS",
     "ENTRY_DTYPES",
+    "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ParticipantPhase",
     "QuotaSummary",
@@ -75,17 +76,21 @@ __all__ = [
 CITY_PAYER = "APBD_KOTA"
 
 #: one row per person in scope (``docs/DESIGN.md``)
+#: ``kode_pekerjaan`` (Dukcapil ``JENIS_PKRJN``) and ``disabilitas`` (DTSEN's optional
+#: ``DISABILITAS``; null without a DTSEN record or a value) are read by no rule: they are
+#: kept for the statistics (``domain.statistics``), null where the NIK did not match
 ENTRY_COLUMNS: tuple[str, ...] = (
     "nik", "kpj", "nama", "kode_kelurahan", "kode_kecamatan", "desil", "kategori",
-    "jenis_kelamin", "umur", "decision", "reasons", "match_method", "suggested_nik",
-    "priority_rank", "monthly_contribution_idr", "jkm_claim_alert", "evidence",
+    "jenis_kelamin", "umur", "kode_pekerjaan", "disabilitas", "decision", "reasons",
+    "match_method", "suggested_nik", "priority_rank", "monthly_contribution_idr",
+    "jkm_claim_alert", "evidence",
 )  # fmt: skip
 ENTRY_DTYPES: dict[str, str] = {
     "nik": "str", "kpj": "str", "nama": "str", "kode_kelurahan": "str",
     "kode_kecamatan": "str", "desil": "Int8", "kategori": "str", "jenis_kelamin": "Int8",
-    "umur": "Int16", "decision": "str", "reasons": "str", "match_method": "str",
-    "suggested_nik": "str", "priority_rank": "Int64", "monthly_contribution_idr": "int64",
-    "jkm_claim_alert": "bool", "evidence": "str",
+    "umur": "Int16", "kode_pekerjaan": "Int16", "disabilitas": "boolean", "decision": "str",
+    "reasons": "str", "match_method": "str", "suggested_nik": "str", "priority_rank": "Int64",
+    "monthly_contribution_idr": "int64", "jkm_claim_alert": "bool", "evidence": "str",
 }  # fmt: skip
 
 #: the columns reconciliation reads from each source
@@ -96,6 +101,9 @@ REQUIRED_COLUMNS = {
     "bpjstk": ("KPJ", "NIK", "NAMA", "TGL_LAHIR", "KATEGORI", "SUMBER_IURAN", "TGL_AKTIF",
                "STATUS_KEPESERTAAN"),
 }  # fmt: skip
+#: the columns reconciliation copies into the entries when a frame has them (optional in
+#: the contract: an extract without them is valid)
+OPTIONAL_COLUMNS = {"dtsen": ("DISABILITAS",)}
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,14 @@ def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.where(present)
 
 
+def _take_optional(frame: pd.DataFrame, name: str, rows: np.ndarray) -> pd.Series:
+    """:func:`_take` of an optional flag column (:data:`OPTIONAL_COLUMNS`): all null
+    (``boolean``) when the frame has no such column."""
+    if name not in frame.columns:
+        return pd.Series(pd.NA, index=pd.RangeIndex(len(rows)), dtype="boolean")
+    return _take(frame[name], rows).astype("boolean")
+
+
 def current_participants(bpjstk: pd.DataFrame) -> pd.DataFrame:
     """City-paid active rows, ordered by KPJ (unique: raises ``ValueError`` otherwise)."""
     current = bpjstk[
@@ -351,6 +367,7 @@ def participant_facts(
             "pkh": _take(dtsen["PENERIMA_PKH"], d_row),
             "status_keberadaan": _take(dtsen["STATUS_KEBERADAAN"], d_row),
             "tgl_pemeringkatan": _take(dtsen["TGL_PEMERINGKATAN"], d_row),
+            "disabilitas": _take_optional(dtsen, "DISABILITAS", d_row),
             # re-verification
             "hasil": outcome["hasil"],
             "nik_baru": outcome["nik_baru"],
@@ -384,6 +401,7 @@ def resident_facts(
             ),
             "desil": _take(dtsen["DESIL"], d_rows),
             "pkh": _take(dtsen["PENERIMA_PKH"], d_rows).fillna(False).astype(bool),
+            "disabilitas": _take_optional(dtsen, "DISABILITAS", d_rows),
         }
     )
 
@@ -411,6 +429,8 @@ def participant_entries(
             "kategori": facts["kategori"],
             "jenis_kelamin": facts["jenis_kelamin"],
             "umur": facts["umur"],
+            "kode_pekerjaan": facts["jenis_pkrjn"],
+            "disabilitas": facts["disabilitas"],
             "decision": decision,
             "reasons": reasons_text(flags),
             "match_method": facts["match_method"],
@@ -444,6 +464,8 @@ def _resident_entries(
             "kategori": pd.Series(None, index=residents.index, dtype="str"),
             "jenis_kelamin": residents["jenis_kelamin"],
             "umur": residents["umur"],
+            "kode_pekerjaan": residents["jenis_pkrjn"],
+            "disabilitas": residents["disabilitas"],
             "decision": pd.Series(decision, index=residents.index, dtype="str"),
             "reasons": pd.Series("", index=residents.index, dtype="str"),
             # the entry is the civil-registry record itself

@@ -142,7 +142,8 @@ class ParsedExtract:
         for column in self.spec.columns:
             values = frame[column.name]
             if column.type == "flag":  # Y/N -> bool (accepted rows hold only Y or N)
-                values = values.eq("Y")
+                # an optional flag keeps its empty values as null (``boolean``)
+                values = values.eq("Y") if column.required else values.eq("Y").where(values.notna())
             out[column.name] = values.astype(final_dtype(column))
         if KODE_KELURAHAN in frame:
             out[KODE_KELURAHAN] = frame[KODE_KELURAHAN].astype("str")
@@ -156,7 +157,7 @@ def final_dtype(column: Column) -> str:
     if column.type == "date":
         return "datetime64[ns]"
     if column.type == "flag":
-        return "bool"
+        return "bool" if column.required else "boolean"
     return "str"
 
 

@@ -138,6 +138,10 @@ def monthly_reconciliation(
                     result = partitions.reconcile(
                         period, frames, params, previous.terminated_kpjs, verification.verified
                     )
+                    # what BPJS bills against the registry: needs the extracts' rows
+                    money = reconcile.money_view(
+                        period, frames, result.entries, previous.terminated_kpjs, params
+                    )
 
                 # 4. changes and cases -----------------------------------------------------
                 with progress.stage("changes"):
@@ -169,6 +173,7 @@ def monthly_reconciliation(
                     digests,
                     accepted,
                     force,
+                    money,
                 )
             with progress.stage("report"):
                 summary.timings = list(progress.timings)

@@ -156,11 +156,13 @@ def sample(
     start: Annotated[str, typer.Option(help="first period, YYYY-MM", callback=_check_period)] = "2026-08",
     months: Annotated[int, typer.Option(help="consecutive periods")] = 2,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 42,
+    disability: Annotated[bool, typer.Option(help="DTSEN extracts with the optional DISABILITAS column (--no-disability: without it)")] = True,
 ) -> None:
     """Write contract-conformant sample extracts (+ .sha256) and their ground truth."""
     from devkit.demo import generate_sample
 
-    manifest = generate_sample(out, residents=residents, start=start, months=months, seed=seed, console=console)
+    manifest = generate_sample(out, residents=residents, start=start, months=months, seed=seed, console=console,
+                               disability_column=disability)
     console.print(f"sample written: SFTP tree [bold]{manifest.sftp_root}[/], ground truth {manifest.truth_root}")
 
 

@@ -19,10 +19,14 @@ from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
 from core.settings import Settings
 from domain import cases as case_rules
+from domain.money import MoneyView, finance_list
+from domain.open_data import data_dictionary, open_data_table
 from domain.periods import compact
 from domain.reconcile import Reconciliation
 from domain.rules import rule_parameters
-from reports.release_report import ReportData, decisions_by_kecamatan, render_html, render_markdown
+from domain.statistics import TrendPoint, coverage_statistics, coverage_trend
+from reports.release_report import ReportData, decisions_by_kecamatan, render_report
+from reports.texts import MONEY_LABELS, percent
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 from tasks.validate import wait_for_baselines
@@ -83,6 +87,10 @@ class RunSummary:
     timings: list = field(default_factory=list)
     #: decisions per kecamatan (rows of counts, no personal data)
     kecamatan_table: list[dict] = field(default_factory=list)
+    #: ``domain.statistics.totals`` plus women's and disability's covered/eligible
+    coverage: dict = field(default_factory=dict)
+    #: the money view's summary (``domain.money``)
+    money: dict = field(default_factory=dict)
 
     @property
     def needs_reverification(self) -> bool:
@@ -120,6 +128,29 @@ class RunSummary:
             f"registry: {self.database}",
             f"outbox: {self.outbox}",
         ]
+        c = self.coverage
+        if c:
+            women = f"; women {c['women_covered']:,} of {c['women_eligible']:,}"
+            disability = (
+                f"; with a disability {c['disability_covered']:,} of {c['disability_eligible']:,}"
+                if c.get("disability_available")
+                else "; disability: not in the DTSEN extract"
+            )
+            out.insert(
+                2,
+                f"coverage: {c['covered']:,} of {c['eligible']:,} eligible covered "
+                f"({percent(c['coverage_rate'], 'en')}){women}{disability}",
+            )
+        m = self.money
+        if m:
+            out.insert(
+                3,
+                f"money: billed Rp{m['billed']['idr']:,} against the registry's "
+                f"Rp{m['registry_cost_idr']:,}; to recover: {m['to_recover']['people']:,} people, "
+                f"{m['to_recover']['months']:,} months, Rp{m['to_recover']['idr']:,}; "
+                f"in arrears: {m['arrears']['people']:,} (Rp{m['arrears']['idr']:,}); "
+                f"contribution differs: {m['contribution_differs']['rows']:,}",
+            )
         if self.report_md:
             out.append(f"report: {self.report_md}")
         return out
@@ -196,10 +227,15 @@ def publish_period(
     digests: dict[str, str],
     accepted_flags: list[str],
     force: bool,
+    money: MoneyView,
 ) -> RunSummary:
     """One transaction for the release, its entries, changes and cases; the outbox files
     are written to a staging folder inside it (in a worker thread, while the database
-    loads the rows) and moved into place after the commit."""
+    loads the rows) and moved into place after the commit.
+
+    The outbox files: the registry CSV, the BPJS mutations, the report (Markdown and
+    HTML), the open-data statistics and their data dictionary, the finance office's
+    list of the money view (``money``, stored with the release)."""
     logger = get_run_logger()
     wait_for_baselines()  # the release refers to the baselines: they are complete first
     params = rule_parameters(settings)
@@ -212,8 +248,26 @@ def publish_period(
     case_rows = registry_db.CasePlanRows(opened=plan.opened, seen=plan.seen, resolved=plan_resolved)
     report_box: dict = {}
     staged_box: dict = {}
+    # the trend: every earlier period's current release, read before the transaction
+    try:
+        history = registry_db.published_releases(engine, before=period)
+    except BaseException:
+        engine.dispose()
+        raise
 
-    def build_report(release_id: int, version: int, status: str) -> ReportData:
+    def trend(version: int):
+        points = [
+            TrendPoint(r.period, r.version, r.counts, r.monthly_cost_idr,
+                       (r.money_summary.get("billed") or {}).get("idr"))
+            for r in history
+        ]  # fmt: skip
+        points.append(
+            TrendPoint(period, version, result.counts, int(result.quota.monthly_cost_idr),
+                       money.summary["billed"]["idr"])
+        )  # fmt: skip
+        return coverage_trend(points, params.annual_budget_idr)
+
+    def build_report(release_id: int, version: int, status: str, **files) -> ReportData:
         return ReportData(
             period=period, version=version, release_id=release_id, status=status,
             rules_version=result.rules_version, input_digests=digests,
@@ -224,7 +278,11 @@ def publish_period(
             cases_resolved=len(plan_resolved), escalated=plan.escalated,
             verification_problems=0 if verification.problems is None else len(verification.problems),
             monthly_contribution_idr=params.monthly_contribution_idr,
-        )
+            language=settings.report.language, trend=trend(version),
+            annual_budget_idr=params.annual_budget_idr, money=money.summary,
+            statistics=report_box["statistics"],
+            **files,
+        )  # fmt: skip
 
     def write_outbox(pending: registry_db.PendingRelease) -> None:
         release_id, version = int(pending), pending.version
@@ -235,10 +293,24 @@ def publish_period(
         staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
         mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
         staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
-        data = build_report(release_id, version, "PUBLISHED")
-        md = render_markdown(data)
-        staged.write_text(f"laporan_{tag}.md", md)
-        staged.write_text(f"laporan_{tag}.html", render_html(data, md))
+        # the statistics, here in the worker thread while the database loads the rows
+        report_box["statistics"] = coverage_statistics(result.entries)
+        # open data (no personal data, small cells withheld) and the finance office's list
+        table = open_data_table(result.entries, period, version, settings.report.suppression_threshold)
+        staged.write_csv(f"statistik_{tag}.csv", table.frame)
+        staged.write_csv(f"statistik_{tag}_kamus.csv", data_dictionary(table))
+        descriptions = {code: labels["id"] for code, labels in MONEY_LABELS.items()}
+        staged.write_csv(f"keuangan_{tag}.csv", finance_list(money.rows, descriptions))
+        data = build_report(
+            release_id, version, "PUBLISHED",
+            finance_file=f"keuangan_{tag}.csv", open_data_file=f"statistik_{tag}.csv",
+            open_data_dictionary=f"statistik_{tag}_kamus.csv",
+            open_data={"threshold": table.threshold, "withheld": table.withheld_cells,
+                       "cells": table.count_cells},
+        )  # fmt: skip
+        report = render_report(data)
+        staged.write_text(f"laporan_{tag}.md", report.markdown)
+        staged.write_text(f"laporan_{tag}.html", report.html)
         report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
 
     request = registry_db.PublishRequest(
@@ -257,6 +329,7 @@ def publish_period(
         quota_summary=dataclasses.asdict(result.quota),
         deliveries=[_delivery_row(v) for v in validations],
         force=force,
+        money_summary=money.summary,
     )
     try:
         # the outbox files are rendered and staged while the database loads the rows
@@ -305,7 +378,24 @@ def publish_period(
         report_md=report_box.get("md") if outcome.status == "PUBLISHED" else None,
         report_html=report_box.get("html") if outcome.status == "PUBLISHED" else None,
         kecamatan_table=decisions_by_kecamatan(result.entries).reset_index().to_dict("records"),
+        coverage=_coverage_summary(
+            report_box.get("statistics") or coverage_statistics(result.entries)
+        ),
+        money=money.summary,
     )
+
+
+def _coverage_summary(stats) -> dict:
+    """The run summary's coverage line (the UI and the CLI): totals, women, disability."""
+    sex, dis = stats.tables["jenis_kelamin"], stats.tables["disabilitas"]
+    return {
+        **stats.totals,
+        "women_eligible": int(sex.loc["P", "eligible"]),
+        "women_covered": int(sex.loc["P", "covered"]),
+        "disability_available": stats.disability_available,
+        "disability_eligible": int(dis.loc["YA", "eligible"]),
+        "disability_covered": int(dis.loc["YA", "covered"]),
+    }
 
 
 def _safe_url(url: str) -> str:

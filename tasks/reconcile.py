@@ -12,6 +12,8 @@ from core.settings import Settings
 from domain import cases as case_rules
 from domain.changes import detect_changes
 from domain.codes import Source
+from domain.money import MoneyView
+from domain.money import money_view as compute_money_view
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
 from domain.rules import RuleParameters
 
@@ -61,6 +63,29 @@ def reconcile_period(
     )
     logger.info("decisions: %s", ", ".join(f"{k} {v:,}" for k, v in result.counts.items()))
     return result
+
+
+@task(name="money-view", task_run_name="money-{period}", cache_policy=NONE)
+def money_view(
+    period: str,
+    frames: dict[Source, pd.DataFrame],
+    entries: pd.DataFrame,
+    terminated_kpjs: frozenset[str],
+    params: RuleParameters,
+) -> MoneyView:
+    """What BPJS bills against what the registry says (changes no decision)."""
+    logger = get_run_logger()
+    view = compute_money_view(
+        period, frames[Source.BPJSTK], frames[Source.DUKCAPIL], entries, terminated_kpjs, params
+    )
+    s = view.summary
+    logger.info(
+        "money: billed Rp%s against the registry's Rp%s; to recover %s people, Rp%s; "
+        "in arrears %s; contribution differs %s",
+        f"{s['billed']['idr']:,}", f"{s['registry_cost_idr']:,}", s["to_recover"]["people"],
+        f"{s['to_recover']['idr']:,}", s["arrears"]["people"], s["contribution_differs"]["rows"],
+    )  # fmt: skip
+    return view
 
 
 @task(name="detect-changes", task_run_name="changes-{period}", cache_policy=NONE)

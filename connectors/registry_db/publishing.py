@@ -120,6 +120,7 @@ def publish_release(
                     accepted_flags=to_json(sorted(set(request.accepted_flags))),
                     validation=to_json(request.validation),
                     quota_summary=to_json(request.quota_summary),
+                    money_summary=to_json(request.money_summary),
                 )
             ).inserted_primary_key[0]
             pending = PendingRelease(release_id, period, version)

@@ -60,6 +60,7 @@ def _release_row(row: Any) -> ReleaseRow:
         accepted_flags=tuple(json.loads(m["accepted_flags"] or "[]")),
         validation=json.loads(m["validation"] or "{}"),
         quota_summary=json.loads(m["quota_summary"] or "{}"),
+        money_summary=json.loads(m["money_summary"] or "{}"),
     )
 
 
@@ -92,6 +93,18 @@ def releases(engine: Engine, period: str | None = None) -> list[ReleaseRow]:
         return [_release_row(r) for r in conn.execute(query)]
 
 
+def published_releases(engine: Engine, before: str | None = None) -> list[ReleaseRow]:
+    """The current (PUBLISHED) release of every period, or of every period before
+    ``before``, by period: what the trend across periods reads."""
+    t = registry_release
+    query = sa.select(t).where(t.c.status == "PUBLISHED").order_by(t.c.period)
+    if before is not None:
+        parse_period(before)
+        query = query.where(t.c.period < before)
+    with guarded("listing the published releases"), engine.connect() as conn:
+        return [_release_row(r) for r in conn.execute(query)]
+
+
 def restore_entry_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         dtype = ENTRY_DTYPES.get(name)
@@ -99,6 +112,10 @@ def restore_entry_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if dtype == "bool":
             frame[name] = frame[name].astype("boolean").fillna(False).astype(bool)
+        elif dtype == "boolean":  # nullable: SQLite gives 0/1/None
+            frame[name] = frame[name].astype("object").where(frame[name].notna(), None).astype(
+                "boolean"
+            )
         elif dtype == "str":
             frame[name] = frame[name].astype("str")
         else:

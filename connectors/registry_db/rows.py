@@ -64,6 +64,8 @@ class PublishRequest:
     quota_summary: dict = field(default_factory=dict)
     deliveries: list[dict] = field(default_factory=list)
     force: bool = False
+    #: the money view's summary (``domain.money.MoneyView.summary()``), stored as JSON
+    money_summary: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class ReleaseRow:
     accepted_flags: tuple[str, ...]
     validation: dict
     quota_summary: dict
+    #: the money view's summary (empty for releases published before revision 0005)
+    money_summary: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ registry_release = Table(
     Column("accepted_flags", Text, nullable=False, server_default="[]"),
     Column("validation", Text, nullable=False, server_default="{}"),
     Column("quota_summary", Text, nullable=False, server_default="{}"),
+    # 0005: the money view's summary (domain.money)
+    Column("money_summary", Text, nullable=False, server_default="{}"),
     UniqueConstraint("period", "version", name="uq_registry_release_period_version"),
     CheckConstraint(_in_list("status", RELEASE_STATUSES), name="ck_registry_release_status"),
     Index(
@@ -106,6 +108,9 @@ registry_entry = Table(
     Column("umur", SmallInteger),
     Column("evidence", Text),
     Column("entry_no", Integer),  # position in the published frame (read order)
+    # 0005: for the statistics (domain.statistics)
+    Column("kode_pekerjaan", SmallInteger),
+    Column("disabilitas", Boolean),
     CheckConstraint(_in_list("decision", list(Decision)), name="ck_registry_entry_decision"),
     Index("ix_registry_entry_release_nik", "release_id", "nik"),
     # partial (migration 0004): only participants have a KPJ, and only the terminations

@@ -30,8 +30,10 @@ SIGAP_KATEGORI = (
 
 COLUMNS = (
     "kpj", "pid", "nik", "nama", "dob", "kategori", "program", "upah", "iuran", "sumber",
-    "aktif", "status", "bulan", "first",
+    "aktif", "status", "bulan", "first", "paid_offset",
 )  # fmt: skip
+#: columns :meth:`BpjsList.add` fills in when a frame lacks them
+DEFAULTS = {"paid_offset": pd.NA}
 
 
 def _empty() -> pd.DataFrame:
@@ -51,6 +53,9 @@ def _empty() -> pd.DataFrame:
             "status": pd.Series([], dtype=object),
             "bulan": pd.Series([], dtype=object),
             "first": pd.Series([], dtype="int16"),
+            # an active row's BULAN_IURAN_TERAKHIR is the period plus this many months
+            # (negative: in arrears, positive: paid ahead); null: the writer's usual rule
+            "paid_offset": pd.Series([], dtype="Int16"),
         }
     )
 
@@ -117,6 +122,7 @@ class BpjsList:
         return cls(_empty())
 
     def add(self, frame: pd.DataFrame) -> None:
+        frame = frame.assign(**{k: v for k, v in DEFAULTS.items() if k not in frame.columns})
         missing = set(COLUMNS) - set(frame.columns)
         if missing:
             raise ValueError(f"BPJS rows lack {sorted(missing)}")

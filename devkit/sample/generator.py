@@ -90,6 +90,8 @@ class SampleManifest:
     bpjs_rows: int
     files: tuple[ExtractFile, ...]
     truth: tuple[TruthFiles, ...]
+    #: whether the DTSEN extracts carry the optional ``DISABILITAS`` column
+    disability_column: bool = True
 
     def file(self, source: Source | str, period: str) -> ExtractFile:
         for f in self.files:
@@ -111,6 +113,7 @@ class SampleManifest:
             "residents": self.residents,
             "seed": self.seed,
             "bpjs_rows": self.bpjs_rows,
+            "disability_column": self.disability_column,
             "periods": list(self.periods),
             "files": [
                 {**asdict(f), "path": rel(f.path), "checksum_path": rel(f.checksum_path)}
@@ -147,6 +150,7 @@ class SampleManifest:
             bpjs_rows=int(data["bpjs_rows"]),
             files=files,
             truth=truth,
+            disability_column=bool(data.get("disability_column", True)),
         )
 
 
@@ -212,12 +216,14 @@ def generate(
     seed: int = 42,
     bpjs_rows: int | None = None,
     progress: Progress | None = None,
+    disability_column: bool = True,
 ) -> SampleManifest:
     """Write a sample city's extracts for ``periods`` (consecutive ``YYYY-MM``, at most 12)
     under ``out_dir/sftp`` and its ground truth under ``out_dir/truth``.
 
     ``residents`` is the size of the first Dukcapil extract; ``bpjs_rows`` the size of the
-    first BPJS list (default :func:`default_bpjs_rows`). The same arguments give
+    first BPJS list (default :func:`default_bpjs_rows`). ``disability_column=False`` writes
+    the DTSEN extracts without their optional ``DISABILITAS`` column. The same arguments give
     byte-identical files. Raises ``ValueError`` for bad arguments and
     :class:`~devkit.sample.plants.SampleTooSmall` when the population cannot host every
     planted situation.
@@ -265,7 +271,10 @@ def generate(
         year, month = period.split("-")
         counts: dict[str, int] = {}
         for s_index, source in enumerate(writer.SOURCES):
-            style = writer.style_for(source, k, _rng(seed, 10, k, s_index))
+            style = writer.style_for(
+                source, k, _rng(seed, 10, k, s_index),
+                without=() if disability_column else ("DISABILITAS",),
+            )  # fmt: skip
             noise = _rng(seed, 20, k, s_index)
             if source is Source.DUKCAPIL:
                 tables = writer.dukcapil_tables(pop, noise)
@@ -296,6 +305,7 @@ def generate(
     manifest = SampleManifest(
         out_dir=out_dir, sftp_root=sftp_root, truth_root=truth_root, periods=tuple(periods),
         residents=residents, seed=seed, bpjs_rows=rows, files=tuple(files), truth=tuple(truths),
+        disability_column=disability_column,
     )  # fmt: skip
     (out_dir / MANIFEST).write_text(
         json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8"

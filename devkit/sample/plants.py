@@ -422,6 +422,9 @@ class Planter:
         status: str = "AKTIF",
         bulan: str = "",
         kategori: str | None = None,
+        upah: int = UPAH,
+        iuran: int | None = None,
+        paid_offset: int | None = None,
     ) -> int:
         pop = self.pop
         aktif = aktif or self.default_aktif(k)
@@ -456,13 +459,16 @@ class Planter:
                 "dob": int(pop.dob[pid]) if dob is None else dob,
                 "kategori": kategori,
                 "program": program,
-                "upah": UPAH,
-                "iuran": IURAN_WITH_JHT if program == "JKK+JKM+JHT" else IURAN_JKK_JKM,
+                "upah": upah,
+                "iuran": iuran
+                if iuran is not None
+                else (IURAN_WITH_JHT if program == "JKK+JKM+JHT" else IURAN_JKK_JKM),
                 "sumber": sumber,
                 "aktif": to_days(aktif),
                 "status": status,
                 "bulan": bulan,
                 "first": k,
+                "paid_offset": pd.NA if paid_offset is None else paid_offset,
             }
         )
         return kpj
@@ -490,6 +496,11 @@ class Planter:
         self.clean(pid)
         start, ref = self.starts[0], self.refs[0]
         self.pop.status[pid] = MATI
+        paid_offset = None
+        if variant == "paid_ahead":
+            # the city paid months ahead, past the month of death (the money view's
+            # "billed after death"); DECEASED as for "after"
+            paid_offset = int(self.rng.integers(1, 4))
         if variant == "before":
             death = start + timedelta(days=int(self.rng.integers(0, ref.day - 1)))
             aktif = death + timedelta(days=1)
@@ -499,8 +510,23 @@ class Planter:
             aktif = death if variant == "on_day" else min(self.default_aktif(0), death)
             reasons = reasons_of(R.DECEASED, R.JKM_CLAIM_ALERT)
         self.pop.event[pid] = to_days(death)
-        kpj = self.add_kpj(pid, k, aktif=aktif)
-        self.expect(kpj, ParticipantTruth(reasons, f"deceased_{variant}_aktif", stable=False), k)
+        kpj = self.add_kpj(pid, k, aktif=aktif, paid_offset=paid_offset)
+        case = "deceased_paid_ahead" if variant == "paid_ahead" else f"deceased_{variant}_aktif"
+        self.expect(kpj, ParticipantTruth(reasons, case, stable=False), k)
+
+    def money(self, variant: str) -> None:
+        """A clean participant (KEEP) in a situation of the money view (PROGRAM.md,
+        "Money"), which changes no decision: a contribution other than Rp16,800 (a higher
+        declared income), or a last month paid two to four months before the period
+        (arrears, in every period)."""
+        pid = self.pick()
+        self.clean(pid)
+        if variant == "iuran_different":
+            # JKK 1% of Rp1,500,000 + JKM Rp6,800
+            kpj = self.add_kpj(pid, 0, upah=1_500_000, iuran=21_800)
+        else:
+            kpj = self.add_kpj(pid, 0, paid_offset=-int(self.rng.integers(2, 5)))
+        self.expect(kpj, ParticipantTruth((), f"money_{variant}"), 0)
 
     def moved_out(self, variant: str) -> None:
         pid = self.pick()
@@ -1088,6 +1114,10 @@ class Planter:
                 "not_in_dtsen",
             ):
                 self.resident_case(v)
+            # the money view's situations (last: the draws above stay as they were)
+            self.deceased("paid_ahead")
+            for v in ("iuran_different", "arrears"):
+                self.money(v)
         self.nik_not_found("empty")  # once: two empty NIKs would be the "same NIK"
         for k in range(1, len(self.periods)):
             for _ in range(later):

@@ -60,10 +60,13 @@ class WrittenFile:
     size: int
 
 
-def style_for(source: Source, k: int, rng: np.random.Generator) -> FileStyle:
-    """Period ``k``'s quirks for one source (each quirk on a different source each period)."""
+def style_for(
+    source: Source, k: int, rng: np.random.Generator, *, without: tuple[str, ...] = ()
+) -> FileStyle:
+    """Period ``k``'s quirks for one source (each quirk on a different source each period);
+    ``without``: optional contract columns the file leaves out."""
     i = SOURCES.index(source)
-    columns = list(SPECS[source].column_names)
+    columns = [c for c in SPECS[source].column_names if c not in without]
     shuffled = i == (k + 2) % 3
     if shuffled:
         columns = [columns[j] for j in rng.permutation(len(columns))]
@@ -280,8 +283,32 @@ def dtsen_tables(pop: Population, rng: np.random.Generator, ranking: date) -> It
                 ),
                 "STATUS_KEBERADAAN": ints(pop.keberadaan[pids]),
                 "TGL_PEMERINGKATAN": dates(rank, "%Y-%m-%d"),
+                "DISABILITAS": disability_flags(pids),
             }
         )
+
+
+#: DTSEN's optional DISABILITAS: the share of rows with ``Y``, and left empty (unknown)
+DISABILITY_SHARE = 0.06
+DISABILITY_UNKNOWN_SHARE = 0.03
+
+
+def disability_draw(pids: np.ndarray) -> np.ndarray:
+    """A fixed number in [0, 1) per person id (SplitMix64 of the id): who has a disability
+    depends on nobody's random stream, so adding the column changed no other value."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(pids, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def disability_flags(pids: np.ndarray) -> pa.Array:
+    """``Y`` for about 6% of the people, empty for about 3%, ``N`` for the rest."""
+    u = disability_draw(pids)
+    flags = np.where(u < DISABILITY_SHARE, "Y", "N").astype(object)
+    return pa.array(flags, type=pa.string(), mask=u >= 1 - DISABILITY_UNKNOWN_SHARE)
 
 
 def bpjs_table(
@@ -297,6 +324,11 @@ def bpjs_table(
     new = aktif >= start
     bulan = np.where(kpj % 10 == 0, previous, period).astype(object)
     bulan = np.where(new & (kpj % 2 == 0), "", bulan)
+    offset = rows["paid_offset"]
+    planted = (offset.notna() & active).to_numpy(dtype=bool)
+    if planted.any():  # planted arrears (negative) or months paid ahead (positive)
+        months = np.datetime64(period, "M") + offset[planted].to_numpy(dtype=np.int64)
+        bulan[planted] = months.astype(str).astype(object)
     bulan = np.where(active, bulan, rows["bulan"].to_numpy(dtype=object))
     branch = np.array(BRANCHES, dtype=object)[kpj % len(BRANCHES)]
 

@@ -31,6 +31,7 @@ from domain.reconcile import (
     CITY_PAYER,
     ENTRY_COLUMNS,
     ENTRY_DTYPES,
+    OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     ReconcileInputs,
     Reconciliation,
@@ -161,7 +162,10 @@ def iter_split(inputs: ReconcileInputs, n: int, params: RuleParameters) -> Itera
     reference_date(inputs.period)  # a bad period raises here, as in reconcile
     check_columns(inputs)
     dukcapil = inputs.dukcapil[list(REQUIRED_COLUMNS["dukcapil"])]
-    dtsen = inputs.dtsen[list(REQUIRED_COLUMNS["dtsen"])]
+    dtsen = inputs.dtsen[
+        list(REQUIRED_COLUMNS["dtsen"])
+        + [c for c in OPTIONAL_COLUMNS["dtsen"] if c in inputs.dtsen.columns]
+    ]
     bpjstk = inputs.bpjstk[list(REQUIRED_COLUMNS["bpjstk"])]
     d_keys = _source_keys(dukcapil, "dukcapil")
     t_keys = _source_keys(dtsen, "dtsen")
@@ -358,6 +362,8 @@ def _unranked_resident_entries(residents: pd.DataFrame, keys: np.ndarray) -> pd.
             "kategori": none,
             "jenis_kelamin": residents["jenis_kelamin"],
             "umur": residents["umur"],
+            "kode_pekerjaan": residents["jenis_pkrjn"],
+            "disabilitas": residents["disabilitas"],
             "reasons": pd.Series("", index=idx, dtype="str"),
             # the entry is the civil-registry record itself
             "match_method": pd.Series(MatchMethod.NIK_EXACT.value, index=idx, dtype="str"),

@@ -115,6 +115,8 @@ def sample_entries() -> pd.DataFrame:
             "kategori": ["OJOL", "PKL", "RT_RW", None, None, "LAINNYA"],
             "jenis_kelamin": pd.array([2, 1, 2, 2, 1, None], dtype="Int8"),
             "umur": pd.array([36, 41, 70, 31, 27, None], dtype="Int16"),
+            "kode_pekerjaan": pd.array([88, 84, 15, 2, 19, None], dtype="Int16"),
+            "disabilitas": pd.array([False, True, None, False, False, None], dtype="boolean"),
             "decision": ["KEEP", "REVERIFY", "TERMINATE", "ENROLL", "WAITLIST", "REVERIFY"],
             "reasons": ["", "DESIL_ABOVE_LIMIT", "AGE_ABOVE_LIMIT;DECEASED;JKM_CLAIM_ALERT", "", "",
                         "NIK_NOT_FOUND"],

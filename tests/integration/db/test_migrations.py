@@ -3,8 +3,10 @@ data kept, and the models in registry_db matching what the migrations build."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -16,11 +18,31 @@ from connectors.registry_db import engine as engine_module
 TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
           "extract_delivery"}  # fmt: skip
 
+#: the head revision (one place: revisions may be renumbered when branches merge)
+HEAD = "0005"
+#: the revision that adds the statistics' entry columns and the money summary, and the
+#: one before it
+STATISTICS_REVISION, BEFORE_STATISTICS = "0005", "0004"
+STATISTICS_COLUMNS = {
+    ("registry_entry", "kode_pekerjaan"),
+    ("registry_entry", "disabilitas"),
+    ("registry_release", "money_summary"),
+}
+
+
+def _without_later_columns(diffs: list) -> list:
+    """Schema differences less the columns revisions after 0004 add (a test that
+    downgrades below them compares with the head models)."""
+    return [
+        d for d in diffs
+        if not (d[0] == "add_column" and (d[2], d[3].name) in STATISTICS_COLUMNS)
+    ]  # fmt: skip
+
 
 def test_upgrade_empty_database_to_head(db_url):
     assert db.current_revision(db_url) is None
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         names = set(sa.inspect(engine).get_table_names())
@@ -53,7 +75,7 @@ def test_upgrade_empty_database_to_head(db_url):
 def test_upgrade_is_idempotent(db_url):
     db.upgrade(db_url)
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
 
 
 def test_contract_columns_exist(engine):
@@ -74,6 +96,7 @@ def test_contract_columns_exist(engine):
         "accepted_flags",
         "validation",
         "quota_summary",
+        "money_summary",
     } <= columns["registry_release"]
     assert {
         "release_id",
@@ -94,6 +117,8 @@ def test_contract_columns_exist(engine):
         "jenis_kelamin",
         "umur",
         "evidence",
+        "kode_pekerjaan",
+        "disabilitas",
     } <= columns["registry_entry"]
     assert {
         "release_id",
@@ -207,7 +232,7 @@ def test_upgrade_from_0001_keeps_data(db_url, make_request, digests_for):
         engine.dispose()
 
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         old = db.latest_release(engine, "2026-09")
@@ -349,7 +374,9 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
             command.downgrade(engine_module._alembic_config(conn), "0002")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
-            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            diffs = _without_later_columns(
+                compare_metadata(MigrationContext.configure(conn), db.metadata)
+            )
             # the partial indexes of 0004 (the kpj one keeps its name and columns)
             assert sorted((d[0], d[1].name) for d in diffs) == [
                 ("add_index", "ix_registry_entry_release_terminate"),
@@ -361,7 +388,7 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
     finally:
         engine.dispose()
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
 
 
 def _index_definitions(conn) -> dict[str, str]:
@@ -429,9 +456,71 @@ def test_0004_indexes_only_entries_with_a_kpj_and_the_terminations(db_url):
     finally:
         engine.dispose()
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         assert db.terminated_kpjs(engine, "2026-09") == frozenset({"10000000020"})
     finally:
         engine.dispose()
+
+
+def test_statistics_revision_adds_and_drops_its_columns_keeping_data(db_url, make_request):
+    """Upgrading to the statistics revision keeps a release published before it (its new
+    columns read as null / an empty money summary); a release published after it keeps
+    occupation, disability and money summary; the downgrade drops exactly those columns
+    and keeps the rows; upgrading again works."""
+    from alembic import command
+
+    db.upgrade(db_url, BEFORE_STATISTICS)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            old = _release(conn, "2026-08")
+            conn.execute(
+                sa.text(
+                    "INSERT INTO registry_entry (release_id, nik, decision, reasons, "
+                    "monthly_contribution_idr, jkm_claim_alert) VALUES "
+                    "(:r, '3275014101900001', 'KEEP', '', 16800, :f)"
+                ),
+                {"r": old, "f": False},
+            )
+    finally:
+        engine.dispose()
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == HEAD
+    engine = db.make_engine(db_url)
+    try:
+        before = db.release_entries(engine, old)
+        assert before["kode_pekerjaan"].isna().all() and before["disabilitas"].isna().all()
+        assert str(before["disabilitas"].dtype) == "boolean"
+        assert db.releases(engine, "2026-08")[0].money_summary == {}
+        request = make_request(period="2026-09", tag="stats")
+        entries = request.entries.assign(
+            kode_pekerjaan=pd.array([88, 2, None, 84, 15, 1][: len(request.entries)], dtype="Int16"),
+            disabilitas=pd.array([True, False, None, False, True, None][: len(request.entries)],
+                                 dtype="boolean"),
+        )  # fmt: skip
+        money = {"billed_idr": 33_600, "arrears": {"people": 1}}
+        outcome = db.publish_release(
+            engine, dataclasses.replace(request, entries=entries, money_summary=money)
+        )
+        got = db.release_entries(engine, outcome.release_id)
+        assert got["kode_pekerjaan"].tolist() == entries["kode_pekerjaan"].tolist()
+        assert got["disabilitas"].tolist() == entries["disabilitas"].tolist()
+        assert db.latest_release(engine, "2026-09").money_summary == money
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(engine_module._alembic_config(conn), BEFORE_STATISTICS)
+        inspector = sa.inspect(engine)
+        assert not {"kode_pekerjaan", "disabilitas"} & {
+            c["name"] for c in inspector.get_columns("registry_entry")
+        }
+        assert "money_summary" not in {c["name"] for c in inspector.get_columns("registry_release")}
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT count(*) FROM registry_entry")).scalar()
+            indexes = _index_definitions(conn)
+        assert kept == 1 + len(entries)
+        assert "ix_registry_entry_release_terminate" in indexes  # untouched by the downgrade
+    finally:
+        engine.dispose()
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == HEAD

@@ -110,6 +110,8 @@ def dtsen_frame(n: int = 12, seed: int = 2) -> pd.DataFrame:
             "PENERIMA_PKH": np.where(i % 2 == 0, "Y", "N"),
             "STATUS_KEBERADAAN": "1",
             "TGL_PEMERINGKATAN": "2026-10-01",
+            # the optional column: Y, N and empty (unknown)
+            "DISABILITAS": np.array(["N", "Y", "N", ""])[i % 4],
         }
     )[list(DTSEN.column_names)]
 

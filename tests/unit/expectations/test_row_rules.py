@@ -114,6 +114,9 @@ DTSEN_CASES = [
     ("job-empty-ok", 1, "STATUS_PEKERJAAN", "", set()),
     ("pkh-lower-ok", 3, "PENERIMA_PKH", "y", set()),
     ("pkh-ya", 3, "PENERIMA_PKH", "YA", {("PENERIMA_PKH", "ALLOWED_VALUES")}),
+    ("disability-lower-ok", 3, "DISABILITAS", " y ", set()),
+    ("disability-empty-ok", 1, "DISABILITAS", "", set()),
+    ("disability-ya", 2, "DISABILITAS", "YA", {("DISABILITAS", "ALLOWED_VALUES")}),
     ("presence-5", 3, "STATUS_KEBERADAAN", "5", {("STATUS_KEBERADAAN", "ALLOWED_VALUES")}),
     ("ranked-future", 4, "TGL_PEMERINGKATAN", "2026-11-01", {("TGL_PEMERINGKATAN", "DATE_IN_FUTURE")}),
     ("ranked-dmy", 4, "TGL_PEMERINGKATAN", "01-10-2026", {("TGL_PEMERINGKATAN", "DATE_FORMAT")}),
@@ -223,7 +226,7 @@ DESIGN_DTYPES = {
     "dtsen": {
         LINE: "int64", NIK: "str", "NO_KK": "str", "NAMA": "str", "KODE_WILAYAH": "str",
         "DESIL": "int8", "STATUS_PEKERJAAN": "Int8", "PENERIMA_PKH": "bool",
-        "STATUS_KEBERADAAN": "int8", "TGL_PEMERINGKATAN": "datetime64[ns]",
+        "STATUS_KEBERADAAN": "int8", "TGL_PEMERINGKATAN": "datetime64[ns]", "DISABILITAS": "boolean",
     },
     "bpjstk": {
         LINE: "int64", "KPJ": "str", NIK: "str", "NAMA": "str", "TGL_LAHIR": "datetime64[ns]",
@@ -266,6 +269,25 @@ def test_bpjstk_optional_month_is_null_when_empty(make):
     month = parsed.accepted_frame()["BULAN_IURAN_TERAKHIR"]
     assert month.isna().tolist() == [i % 4 == 0 for i in range(len(month))]
     assert set(month.dropna()) == {"2026-10"}
+
+
+def test_dtsen_optional_disability_is_a_nullable_flag(make):
+    """DISABILITAS (optional): Y/N become True/False, an empty value stays null."""
+    parsed, rejects, _ = _outcome(make, DTSEN, make.dtsen())
+    assert rejects == set()
+    flag = parsed.accepted_frame()["DISABILITAS"]
+    assert str(flag.dtype) == "boolean"
+    assert flag.tolist() == [[False, True, False, pd.NA][i % 4] for i in range(len(flag))]
+
+
+def test_dtsen_without_the_disability_column_is_valid(make):
+    """A delivery without the optional column: no rule fires, every value is null."""
+    frame = make.dtsen().drop(columns="DISABILITAS")
+    parsed, rejects, warnings = _outcome(make, DTSEN, frame)
+    assert (rejects, warnings) == (set(), set())
+    assert parsed.raw.missing_columns == ("DISABILITAS",)
+    flag = parsed.accepted_frame()["DISABILITAS"]
+    assert str(flag.dtype) == "boolean" and flag.isna().all() and len(flag) == len(frame)
 
 
 def test_rows_with_a_stray_carriage_return_are_rejected(make):

@@ -174,13 +174,48 @@ def test_bpjs_list(sample):
         assert payer.index[0] == "APBD_KOTA" and payer["APBD_KOTA"] > 0.7
         assert {"MANDIRI", "APBD_PROV", "CSR"} <= set(payer.index)
         city = bp[bp["SUMBER_IURAN"].str.upper() == "APBD_KOTA"]
-        assert (city["STATUS_KEPESERTAAN"].str.upper() == "AKTIF").mean() > 0.85
+        # after the first period, terminated KPJs turn NONAKTIF: in a small city the
+        # planted terminations weigh (0.85 of 20,000 residents' second period)
+        assert (city["STATUS_KEPESERTAAN"].str.upper() == "AKTIF").mean() > 0.8
         assert (city["TGL_AKTIF"] == "2025-11-05").mean() > 0.1, "many joined on SIGAP's launch day"
+        # the money view's planted contribution (a higher declared income) aside
+        other = bp["KPJ"].isin(entries.loc[entries["case"] == "money_iuran_different", "kpj"])
+        assert other.any() and set(bp.loc[other, "IURAN_BULANAN"]) == {"21800"}
+        assert set(bp.loc[other, "UPAH_DILAPORKAN"]) == {"1500000"}
+        bp = bp[~other]
         assert set(bp["UPAH_DILAPORKAN"]) == {"1000000"}
         jht = bp["PROGRAM"].str.upper() == "JKK+JKM+JHT"
         assert (bp.loc[jht, "SUMBER_IURAN"].str.upper() == "MANDIRI").all()
         assert (bp.loc[jht, "IURAN_BULANAN"] == "36800").all()
         assert (bp.loc[~jht, "IURAN_BULANAN"] == "16800").all()
+
+
+def _months(text: pd.Series) -> pd.Series:
+    """``YYYY-MM`` as a month number (null for empty)."""
+    when = pd.to_datetime(text.where(text != ""), format="%Y-%m")
+    return when.dt.year * 12 + when.dt.month
+
+
+def test_money_view_situations_are_planted(sample):
+    """Last month paid (BULAN_IURAN_TERAKHIR): two to four months behind the period for
+    the planted arrears, one to three ahead of the death for the planted deceased paid
+    ahead; an active row is otherwise paid up to the period or the month before."""
+    for k, period in enumerate(sample.periods):
+        entries, _ = read_truth(sample.truth_root, period)
+        bp = read_extract(sample.file("bpjstk", period).path)
+        active = (bp["SUMBER_IURAN"].str.strip().str.upper() == "APBD_KOTA") & (
+            bp["STATUS_KEPESERTAAN"].str.strip().str.upper() == "AKTIF"
+        )
+        behind = _months(pd.Series([period] * len(bp))) - _months(bp["BULAN_IURAN_TERAKHIR"])
+        by_case = entries[entries["kpj"] != ""].set_index("kpj")["case"]
+        case = bp["KPJ"].map(by_case).fillna("")
+        arrears = active & (case == "money_arrears")
+        assert arrears.any() and behind[arrears].between(2, 4).all()
+        ahead = active & (case == "deceased_paid_ahead")
+        assert ahead.any() == (k == 0)
+        assert behind[ahead].between(-3, -1).all()
+        usual = active & ~arrears & ~ahead & behind.notna()
+        assert behind[usual].isin([0, 1]).all()
 
 
 def test_text_is_messy_but_valid(medium_sample):

@@ -13,6 +13,7 @@ from devkit.sample import SampleTooSmall, default_bpjs_rows, generate, load_mani
 from devkit.sample.plants import Planter
 from tests.unit.sample.agreement import assert_truth_agrees
 from tests.unit.sample.samples import SMALL
+from tests.unit.sample.oracle import read_extract
 
 
 def _digests(root) -> dict[str, str]:
@@ -148,3 +149,23 @@ def test_a_small_city_hosts_twelve_periods(tmp_path, monkeypatch):
     assert moved and None not in moved
     assert sample.periods == tuple(periods)
     assert_truth_agrees(sample)
+
+
+def test_dtsen_without_the_optional_disability_column(tmp_path):
+    """``disability_column=False``: the DTSEN files leave DISABILITAS out (the delivery
+    stays valid); everything else is byte for byte the same sample."""
+    with_column = generate(tmp_path / "with", residents=1_000, periods=["2026-08"], seed=9)
+    without = generate(
+        tmp_path / "without", residents=1_000, periods=["2026-08"], seed=9, disability_column=False
+    )
+    assert with_column.disability_column and not without.disability_column
+    assert load_manifest(tmp_path / "without").disability_column is False
+    for source in ("dukcapil", "bpjstk"):
+        assert with_column.file(source, "2026-08").sha256 == without.file(source, "2026-08").sha256
+    dtsen = read_extract(without.file("dtsen", "2026-08").path)
+    assert "DISABILITAS" not in dtsen.columns
+    full = read_extract(with_column.file("dtsen", "2026-08").path)
+    assert full.drop(columns="DISABILITAS").equals(dtsen[list(full.drop(columns="DISABILITAS").columns)])
+    shares = full["DISABILITAS"].value_counts(normalize=True)
+    assert set(shares.index) == {"Y", "N", ""}
+    assert 0.03 < shares["Y"] < 0.09 and 0.01 < shares[""] < 0.05
