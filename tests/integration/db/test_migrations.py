@@ -14,13 +14,14 @@ from connectors import registry_db as db
 from connectors.registry_db import engine as engine_module
 
 TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
-          "extract_delivery"}  # fmt: skip
+          "extract_delivery", "release_file"}  # fmt: skip
+HEAD = "0005"
 
 
 def test_upgrade_empty_database_to_head(db_url):
     assert db.current_revision(db_url) is None
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         names = set(sa.inspect(engine).get_table_names())
@@ -53,7 +54,7 @@ def test_upgrade_empty_database_to_head(db_url):
 def test_upgrade_is_idempotent(db_url):
     db.upgrade(db_url)
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
 
 
 def test_contract_columns_exist(engine):
@@ -207,7 +208,7 @@ def test_upgrade_from_0001_keeps_data(db_url, make_request, digests_for):
         engine.dispose()
 
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         old = db.latest_release(engine, "2026-09")
@@ -350,9 +351,11 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
             diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
-            # the partial indexes of 0004 (the kpj one keeps its name and columns)
+            # the partial indexes of 0004 (the kpj one keeps its name and columns) and the
+            # table of 0005
             assert sorted((d[0], d[1].name) for d in diffs) == [
                 ("add_index", "ix_registry_entry_release_terminate"),
+                ("add_table", "release_file"),
                 ("remove_index", "ix_registry_entry_release_decision"),
             ]
         with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
@@ -361,7 +364,7 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
     finally:
         engine.dispose()
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
 
 
 def _index_definitions(conn) -> dict[str, str]:
@@ -429,9 +432,44 @@ def test_0004_indexes_only_entries_with_a_kpj_and_the_terminations(db_url):
     finally:
         engine.dispose()
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == "0004"
+    assert db.current_revision(db_url) == HEAD
     engine = db.make_engine(db_url)
     try:
         assert db.terminated_kpjs(engine, "2026-09") == frozenset({"10000000020"})
+    finally:
+        engine.dispose()
+
+
+def test_0005_release_files_up_and_down(db_url, make_request):
+    """0005 adds ``release_file`` to a registry of 0004 with its releases kept (they
+    count as delivered: nothing was recorded for them); downgrading drops it and keeps
+    the rest; upgrading again starts it empty."""
+    from alembic import command
+
+    db.upgrade(db_url, "0004")
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            old = _release(conn, "2026-08")
+        db.upgrade(db_url)
+        assert db.current_revision(db_url) == "0005"
+        assert [p.period for p in db.period_deliveries(engine)] == ["2026-08"]
+        assert not db.period_deliveries(engine)[0].pending
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("release_file")}
+        assert {"release_id", "path", "kind", "sha256", "size", "staging", "upload_due",
+                "recorded_at", "delivered_at", "uploaded_at"} <= columns  # fmt: skip
+        outcome = db.publish_release(
+            engine, make_request(),
+            while_loading=lambda p: [db.ReleaseFile("registry_202610_v1.csv", "registry", "a" * 64, 3)],
+        )  # fmt: skip
+        assert len(db.release_files(engine, outcome.release_id)) == 1
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(engine_module._alembic_config(conn), "0004")
+        engine.dispose()
+        assert db.current_revision(db_url) == "0004"
+        assert "release_file" not in sa.inspect(engine).get_table_names()
+        assert {r.release_id for r in db.releases(engine)} == {old, outcome.release_id}
+        db.upgrade(db_url)
+        assert db.release_files(engine, outcome.release_id) == []
     finally:
         engine.dispose()
