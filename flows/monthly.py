@@ -25,7 +25,7 @@ from domain.codes import Source
 from domain.identity import nik_memo
 from domain.periods import parse_period, period_for_schedule
 from domain.rules import rule_parameters
-from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
+from tasks import deliver, ingest, partitioned, publish, reconcile, registry, report, validate
 from tasks.progress import StageProgress
 
 
@@ -67,6 +67,8 @@ def monthly_reconciliation(
     period = resolve_period(period)
     settings = load_settings(config)
     partitioned.check_partition_api(settings.scale)  # before any download, not after
+    # what earlier runs left undelivered (a crash after their database commit) first
+    repaired = deliver.complete_deliveries_task(settings)
     params = rule_parameters(settings)
     accepted = sorted({Source(s).value for s in (accept_flagged or [])})
     progress = StageProgress(
@@ -169,6 +171,7 @@ def monthly_reconciliation(
                     accepted,
                     force,
                 )
+            summary.deliveries = repaired.line()
             with progress.stage("report"):
                 summary.timings = list(progress.timings)
                 report.publish_run_artifacts(summary)
