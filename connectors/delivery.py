@@ -136,7 +136,7 @@ def place_pending(
                     row.path, row.sha256, row.size, row.staging, render=render_for(row)  # type: ignore[arg-type]
                 )
             except FileLost as exc:
-                report.lost.append(f"{row.period} v{row.version}: {exc}")
+                report.lost.append(f"{row.period} v{row.version}: {exc.args[0]}")
                 log.error("release %s v%s: %s", row.period, row.version, exc)
                 continue
             {"moved": report.moved, "present": report.present, "rendered": report.rendered}[how].append(row.path)
