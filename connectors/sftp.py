@@ -1128,7 +1128,8 @@ def open_source(settings: Settings, source: Source | str) -> ExtractSource:
 
     ``settings.sources.kind == "local"``: a :class:`LocalSource` on
     ``settings.sources.local_root / <source>``; ``"sftp"``: an :class:`SftpSource` on the
-    source's endpoint. Besides the three extract sources, ``"verifikasi"`` (default:
+    source's endpoint. ``kind`` says where the extracts come from: a configured
+    ``sources.outbound`` (where the outbox goes) is always its own SFTP endpoint. Besides the three extract sources, ``"verifikasi"`` (default:
     Dukcapil's server, folder ``verifikasi`` beside Dukcapil's) and ``"outbound"`` are
     accepted. The connection opens on first use; close it (or use ``with``).
     """
@@ -1138,7 +1139,7 @@ def open_source(settings: Settings, source: Source | str) -> ExtractSource:
         "checksum_wait_seconds": sources.checksum_wait_seconds,
         "checksum_poll_seconds": sources.checksum_poll_seconds,
     }
-    if sources.kind == "local":
+    if sources.kind == "local" and not (name == "outbound" and sources.outbound is not None):
         if name not in {s.value for s in Source} and name not in _OTHER_ENDPOINTS:
             _endpoint_for(settings, name)  # raises the ConfigError for an unknown name
         if sources.local_root is None:

@@ -59,7 +59,9 @@ def complete_deliveries(
                 registry_db.mark_delivered(engine, marker.release_id, [marker.path])
                 log.info("%s v%s is superseded: its worklists are not written", marker.period, marker.version)
                 continue
-            reverify.write_release_worklists(settings, marker.period, release_id=marker.release_id)
+            reverify.write_release_worklists(
+                settings, marker.period, release_id=marker.release_id, report=report
+            )
             report.worklists.append(f"{marker.period} v{marker.version}")
         upload_pending(settings, engine, report, wanted)
         if wanted is None:

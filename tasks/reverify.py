@@ -46,13 +46,17 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
 
 
 def write_release_worklists(
-    settings: Settings, period: str, *, release_id: int | None = None
+    settings: Settings,
+    period: str,
+    *,
+    release_id: int | None = None,
+    report: delivery.DeliveryReport | None = None,
 ) -> WorklistSummary:
     """Write the worklists of the period's PUBLISHED release (``release_id``: only if it
     is that one) and deliver them like the release's other files: staged, recorded in
     ``release_file`` (replacing an earlier set, and marking the release's "worklists
     due" row done), moved into the outbox, uploaded where an outbound endpoint is
-    configured."""
+    configured (``report``: where those uploads are counted)."""
     engine = engine_for(settings)
     try:
         release = registry_db.latest_release(engine, period)
@@ -90,7 +94,7 @@ def write_release_worklists(
                 marker_kind=OutboxFile.WORKLISTS,
             )
             files = [str(p) for p in delivery.commit_staged(engine, staged, release.release_id)]
-        delivery.upload_pending(settings, engine, delivery.DeliveryReport(), [release.release_id])
+        delivery.upload_pending(settings, engine, report or delivery.DeliveryReport(), [release.release_id])
     finally:
         engine.dispose()
     names = city_kelurahan().set_index("kode_kelurahan")["nama_kelurahan"]
