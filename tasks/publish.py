@@ -21,8 +21,8 @@ from core.settings import Settings
 from domain import cases as case_rules
 from domain.codes import OutboxFile
 from domain.periods import compact
-from domain.release_files import MUTASI_COLUMNS, REGISTRY_CSV_COLUMNS, mutasi_rows, registry_rows
 from domain.reconcile import Reconciliation
+from domain.release_files import MUTASI_COLUMNS, REGISTRY_CSV_COLUMNS, mutasi_rows, registry_rows
 from domain.rules import rule_parameters
 from reports.release_report import ReportData, decisions_by_kecamatan, render_html, render_markdown
 from tasks.deliver import complete_deliveries

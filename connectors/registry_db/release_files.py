@@ -187,10 +187,16 @@ def period_deliveries(engine: Engine) -> list[PeriodDelivery]:
     files = sa.func.sum(sa.case((is_file, 1), else_=0))
     query = (
         sa.select(
-            r.c.period, r.c.release_id, r.c.version, r.c.status, r.c.published_at,
-            files.label("files"), undelivered.label("undelivered"),
-            not_uploaded.label("not_uploaded"), worklists_due.label("worklists_due"),
-        )  # fmt: skip
+            r.c.period,
+            r.c.release_id,
+            r.c.version,
+            r.c.status,
+            r.c.published_at,
+            files.label("files"),
+            undelivered.label("undelivered"),
+            not_uploaded.label("not_uploaded"),
+            worklists_due.label("worklists_due"),
+        )
         .select_from(r.outerjoin(t, t.c.release_id == r.c.release_id))
         .where(r.c.status == "PUBLISHED")
         .group_by(r.c.period, r.c.release_id, r.c.version, r.c.status, r.c.published_at)

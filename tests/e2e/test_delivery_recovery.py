@@ -271,7 +271,6 @@ def test_killed_before_the_outbox_commit_on_postgresql_with_a_staged_file_lost(
     """On PostgreSQL, and with the staged registry file gone as well: the re-run makes it
     again from the release's entries (exactly the published bytes) and moves the rest."""
     from devkit.bench import throwaway_postgres
-
     from tests.conftest import skip_or_fail
 
     try:
@@ -300,7 +299,6 @@ def test_killed_before_the_outbox_commit_on_postgresql_with_a_staged_file_lost(
 @pytest.fixture()
 def outbound_sshd(tmp_path):
     from devkit.local_sshd import LocalSshd
-
     from tests.conftest import skip_or_fail
 
     if not LocalSshd.available():

@@ -104,9 +104,12 @@ def test_digest_and_size_come_together(engine, make_request):
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the database says so too
         conn.execute(
             db.release_file.insert().values(
-                release_id=outcome.release_id, path="x", kind="registry", sha256="a" * 64,
+                release_id=outcome.release_id,
+                path="x",
+                kind="registry",
+                sha256="a" * 64,
                 recorded_at=sa.func.now(),
-            )  # fmt: skip
+            )
         )
 
 
