@@ -9,9 +9,9 @@ transaction loads the rows (``publish_release(while_loading=...)``), records the
 same transaction (``release_file``) and commits the staging folder only after the
 database committed; a failed publish discards it.
 
-No file is ever visible without its ``.sha256``: committing moves each file into the root
-with two renames, its checksum file first and then the data file, each followed by an
-``fsync`` of the folder. A reader that sees a ``.sha256`` without its data file, or a
+No file is ever visible without its ``.sha256``: committing moves every checksum file into
+the root first, syncs the folders, then moves the data files and syncs again (a repair
+does the same file by file). A reader that sees a ``.sha256`` without its data file, or a
 data file that does not (yet) match it, tries again later; it never sees a data file
 alone or half-written.
 
@@ -39,6 +39,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -138,8 +139,8 @@ def _atomic_write(path: Path, data: bytes | memoryview) -> None:
     rename; the file ends up ``FILE_MODE`` whatever the umask.
 
     The folder itself is not synced here: files are only written into a staging folder,
-    and :meth:`StagedOutbox.commit` syncs every folder it moves them into (one ``fsync``
-    per folder instead of one per file; a worklist run writes a hundred files).
+    and :meth:`StagedOutbox.commit` syncs the folders it moves them into (two rounds of
+    ``fsync`` in parallel instead of one per file; a worklist run writes a hundred files).
     """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -391,10 +392,11 @@ class StagedOutbox:
     def commit(self) -> list[Path]:
         """Move the staged files into the outbox root and remove the staging folder.
 
-        Each file takes two renames, its ``.sha256`` first and then the data file, each
-        followed by an ``fsync`` of the folder: a data file is never in the root without
-        its checksum, not even after a power cut. Returns the committed files as paths
-        in the root, in write order, each checksum followed by its data file.
+        Two rounds of renames: every ``.sha256`` first, then every data file, each round
+        followed by an ``fsync`` of the folders it touched (in parallel: one journal
+        commit, not one per folder). A data file is never in the root without its
+        checksum, not even after a power cut. Returns the committed files as paths in the
+        root, in write order, each checksum followed by its data file.
 
         If a rename fails, the files not yet moved stay in the staging folder (the lock
         is released): :meth:`Outbox.place_recorded` finishes the job from the record.
@@ -404,11 +406,17 @@ class StagedOutbox:
         self._state = "committing"
         committed: list[Path] = []
         try:
-            for rel in self._files:
-                folder = _make_dirs(self.root, rel.parent)
-                for name in (rel.name + CHECKSUM_SUFFIX, rel.name):
+            folders = {rel: _make_dirs(self.root, rel.parent) for rel in self._files}
+            for suffix in (CHECKSUM_SUFFIX, ""):  # the checksums, then the data files
+                for rel, folder in folders.items():
+                    name = rel.name + suffix
                     _move_into_place(self.folder / rel.parent / name, folder / name)
-                    committed.append(folder / name)
+                _fsync_dirs(set(folders.values()))
+            committed = [
+                folder / name
+                for rel, folder in folders.items()
+                for name in (rel.name + CHECKSUM_SUFFIX, rel.name)
+            ]
             shutil.rmtree(self.folder)
         except BaseException:
             self._state = "interrupted"
@@ -553,8 +561,10 @@ class Outbox:
             with self.staging("checksum") as scratch:
                 _atomic_write(scratch.folder / checksum_name, line)
                 _move_into_place(scratch.folder / checksum_name, folder / checksum_name)
+        _fsync_dir(folder)
         if source is not None:
             _move_into_place(source, folder / rel.name)
+            _fsync_dir(folder)
 
     def remove_stale_staging(self, keep: Iterable[str] = ()) -> list[str]:
         """Remove every staging folder except those in ``keep`` and those a live process
@@ -647,10 +657,20 @@ class Outbox:
 
 
 def _move_into_place(source: Path, target: Path) -> None:
-    """One rename into the outbox, then an ``fsync`` of the target's folder (so that the
-    order of two renames survives a power cut)."""
+    """One rename into the outbox (the caller syncs the folder before any rename that
+    must come after this one)."""
     os.replace(source, target)
-    _fsync_dir(target.parent)
+
+
+def _fsync_dirs(folders: set[Path]) -> None:
+    """``fsync`` every folder, in parallel when there are several (a journaling file
+    system then commits them together)."""
+    if len(folders) <= 1:
+        for folder in folders:
+            _fsync_dir(folder)
+        return
+    with ThreadPoolExecutor(min(16, len(folders)), thread_name_prefix="outbox-fsync") as pool:
+        list(pool.map(_fsync_dir, folders))
 
 
 def _matches(path: Path, sha256: str, size: int) -> bool:

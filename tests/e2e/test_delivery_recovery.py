@@ -45,14 +45,14 @@ def die(*_args, **_kwargs):
 if point == "before-outbox-commit":  # the release is committed; its files are staged
     from connectors import delivery
     delivery.commit_staged = die
-elif point == "mid-outbox-commit":  # the registry file and the mutasi checksum are moved
+elif point == "mid-outbox-commit":  # every checksum and the registry file are moved
     from connectors import outbox
     real, moved = outbox._move_into_place, []
 
     def move(source, target):
         real(source, target)
         moved.append(target)
-        if len(moved) == 3:
+        if len(moved) == 5:  # 4 files: 4 checksums, then the first data file
             die()
 
     outbox._move_into_place = move
