@@ -124,3 +124,39 @@ def test_the_registry_and_mutasi_files_are_made_again_byte_for_byte(engine, make
     ):
         published, again = render_csv(make(entries_sample)), render_csv(make(back))
         assert hashlib.sha256(again).hexdigest() == hashlib.sha256(published).hexdigest()
+
+
+def test_a_release_being_delivered_by_a_live_process_is_left_to_it(engine, make_request, tmp_path):
+    """place_pending skips a release whose staging folder its publisher still holds, and
+    the sweep never removes that folder; once the holder is gone the files are moved,
+    marked delivered, and the folder swept."""
+    from connectors.delivery import DeliveryReport, place_pending, sweep_staging
+    from connectors.outbox import Outbox
+
+    outbox = Outbox(tmp_path / "outbox")
+    box = {}
+
+    def stage(pending):
+        staged = outbox.staging("202610_v1")
+        staged.write_bytes("registry_202610_v1.csv", b"r|1\n")
+        box["staged"] = staged
+        return [db.ReleaseFile(f.path, f.kind, f.sha256, f.size, staged.staging) for f in staged.manifest()]
+
+    outcome = db.publish_release(engine, make_request(), while_loading=stage)
+    staged = box["staged"]
+    report = DeliveryReport()
+    place_pending(engine, outbox, db.pending_release_files(engine), report)
+    sweep_staging(engine, outbox, report)
+    assert report.busy == [staged.staging] and not report.moved and not report.staging_removed
+    assert staged.folder.is_dir() and not outbox.path("registry_202610_v1.csv").exists()
+
+    staged.release()  # its process is gone
+    report = DeliveryReport()
+    place_pending(engine, outbox, db.pending_release_files(engine), report)
+    sweep_staging(engine, outbox, report)
+    assert report.moved == ["registry_202610_v1.csv"] and report.staging_removed == [staged.staging]
+    assert db.release_files(engine, outcome.release_id)[0].delivered_at is not None
+    assert report.line() == (
+        "deliveries completed of 2026-10 v1: 1 file moved from staging into the outbox; "
+        "1 staging folder removed"
+    )
