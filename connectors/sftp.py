@@ -133,6 +133,11 @@ class ExtractSource(Protocol):
         """Put a local file at ``relative_path`` (written under a temporary name, then renamed)."""
         ...
 
+    def upload_verified(self, local: Path, relative_path: str, sha256: str) -> None:
+        """Put a local file and its ``.sha256`` at ``relative_path``, checked on the far
+        side before they are renamed into place, the checksum first."""
+        ...
+
     def close(self) -> None:
         """Release the connection (idempotent)."""
         ...
@@ -278,6 +283,27 @@ class _ChecksummedSource:
     def _put(self, local: Path, rel: str) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _send_part(self, local: Path, rel: str, *, resume: bool) -> int:  # pragma: no cover
+        """Write ``local`` to ``rel`` (parents created). With ``resume``, a shorter file
+        already at ``rel`` is kept and only the bytes after it are sent. Returns the
+        offset the transfer started from."""
+        raise NotImplementedError
+
+    def _digest(self, rel: str) -> tuple[str, int]:  # pragma: no cover - abstract
+        """``(sha256 hex, bytes)`` of ``rel``, read back from where it is stored."""
+        raise NotImplementedError
+
+    def _write_small(self, rel: str, data: bytes) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _rename(self, rel: str, new_rel: str) -> None:  # pragma: no cover - abstract
+        """Rename, replacing ``new_rel`` when it exists."""
+        raise NotImplementedError
+
+    def _remove(self, rel: str) -> None:  # pragma: no cover - abstract
+        """Remove ``rel``; nothing when it does not exist."""
+        raise NotImplementedError
+
     # the interface --------------------------------------------------------------------
     def fetch(self, relative_path: str, dest_dir: Path) -> FetchedFile:
         """Fetch ``relative_path`` into ``dest_dir/<file name>``, verified.
@@ -357,6 +383,71 @@ class _ChecksummedSource:
         log.info(
             "%s: uploaded %s (%d bytes) in %.2f s, %.1f MB/s",
             self._where, self._describe(rel), size, seconds, _rate(size, seconds),
+        )  # fmt: skip
+
+    def upload_verified(self, local: Path, relative_path: str, sha256: str) -> None:
+        """Put ``local`` at ``relative_path`` with its ``.sha256`` beside it, so that the
+        data file is never there without its checksum, nor half-written, nor damaged.
+
+        1. The data goes to ``<name>.part`` and the checksum line to
+           ``<name>.sha256.part``.
+        2. Both are read back from the server and checked: the data file's size and
+           sha256 against ``sha256`` (SFTP has no server-side hash: OpenSSH offers none),
+           the checksum file byte for byte.
+        3. They are renamed into place, the checksum first, then the data file (each
+           replacing an older copy).
+
+        A ``<name>.part`` left by an upload that was cut off (a killed process, a lost
+        connection) is resumed: only the missing bytes are sent, and the whole is
+        checked; when that does not match, the file is sent again from the start.
+        Raises :class:`~core.errors.ChecksumMismatch` when ``local`` itself no longer
+        matches ``sha256``, :class:`~core.errors.SftpUnavailable` when the bytes on the
+        server do not match after a full transfer (the ``.part`` is removed).
+        """
+        local = Path(local)
+        if not local.is_file():
+            raise FileNotFoundError(f"nothing to upload: {local} is not a file")
+        rel = _clean_relative(relative_path)
+        size = local.stat().st_size
+        part, checksum = rel + PART_SUFFIX, rel + CHECKSUM_SUFFIX
+        started = time.perf_counter()
+        offset = self._send_part(local, part, resume=True)
+        got = self._digest(part)
+        if got != (sha256, size) and offset:
+            log.warning(
+                "%s: the resumed upload of %s does not match (%d bytes, sha256 %s); "
+                "sending it again from the start",
+                self._where, self._describe(rel), got[1], got[0],
+            )  # fmt: skip
+            offset = self._send_part(local, part, resume=False)
+            got = self._digest(part)
+        if got != (sha256, size):
+            self._remove(part)
+            if sha256_file(local) != sha256:
+                raise ChecksumMismatch(
+                    f"no longer matches its recorded sha256 {sha256}: not uploaded", file=str(local)
+                )
+            raise SftpUnavailable(
+                f"{self.name}: {self._describe(part)} holds {got[1]} bytes with sha256 {got[0]} "
+                f"after the upload, not the {size} bytes sent ({sha256}): removed; the next "
+                "attempt sends it again"
+            )
+        line = f"{sha256}  {posixpath.basename(rel)}\n".encode()
+        self._write_small(checksum + PART_SUFFIX, line)
+        if self._read_bytes(checksum + PART_SUFFIX, MAX_TEXT_BYTES) != line:
+            self._remove(checksum + PART_SUFFIX)
+            raise SftpUnavailable(
+                f"{self.name}: {self._describe(checksum + PART_SUFFIX)} does not hold what "
+                "was sent: removed; the next attempt sends it again"
+            )
+        self._rename(checksum + PART_SUFFIX, checksum)
+        self._rename(part, rel)
+        seconds = time.perf_counter() - started
+        log.info(
+            "%s: uploaded %s (%d bytes%s) and its %s, checked, in %.2f s, %.1f MB/s",
+            self._where, self._describe(rel), size,
+            f", resumed at byte {offset}" if offset else "", CHECKSUM_SUFFIX,
+            seconds, _rate(size - offset, seconds),
         )  # fmt: skip
 
     def close(self) -> None:
@@ -487,6 +578,40 @@ class LocalSource(_ChecksummedSource):
             os.replace(part, target)
         finally:
             _remove_quietly(part)
+
+    def _send_part(self, local: Path, rel: str, *, resume: bool) -> int:
+        target = self._path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = local.stat().st_size
+        have = target.stat().st_size if resume and target.is_file() else None
+        offset = have if have is not None and have <= size else 0
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | (0 if offset else os.O_TRUNC), 0o640)
+        with open(fd, "r+b" if offset else "wb", closefd=True) as out, open(local, "rb") as src:
+            out.seek(offset)
+            src.seek(offset)
+            _send_bytes(out, src)
+            out.flush()
+            os.fsync(out.fileno())
+        return offset
+
+    def _digest(self, rel: str) -> tuple[str, int]:
+        path = self._path(rel)
+        return sha256_file(path), path.stat().st_size
+
+    def _write_small(self, rel: str, data: bytes) -> None:
+        target = self._path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with open(fd, "wb", closefd=True) as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def _rename(self, rel: str, new_rel: str) -> None:
+        os.replace(self._path(rel), self._path(new_rel))
+
+    def _remove(self, rel: str) -> None:
+        _remove_quietly(self._path(rel))
 
 
 # --------------------------------------------------------------------------------------
@@ -781,6 +906,74 @@ class SftpSource(_ChecksummedSource):
 
         self._run(f"upload {remote}", upload)
 
+    def _send_part(self, local: Path, rel: str, *, resume: bool) -> int:
+        remote = self._remote(rel)
+        size = local.stat().st_size
+
+        def send(sftp: paramiko.SFTPClient) -> int:
+            # on a retry after a lost connection this runs again: it resumes from what
+            # the server has by then
+            _makedirs(sftp, posixpath.dirname(remote))
+            have = None
+            if resume:
+                with contextlib.suppress(FileNotFoundError):
+                    have = int(sftp.stat(remote).st_size or 0)
+            offset = have if have is not None and have <= size else 0
+            with sftp.open(remote, "r+b" if offset else "wb") as fh, open(local, "rb") as src:
+                fh.set_pipelined(True)
+                fh.seek(offset)
+                src.seek(offset)
+                _send_bytes(fh, src)
+            return offset
+
+        return self._run(f"upload {remote}", send)
+
+    def _digest(self, rel: str) -> tuple[str, int]:
+        remote = self._remote(rel)
+
+        def read_back(sftp: paramiko.SFTPClient) -> tuple[str, int]:
+            digest, got = hashlib.sha256(), 0
+            with sftp.open(remote, "rb") as fh:
+                for chunk in _read_ahead(sftp, fh, int(fh.stat().st_size or 0)):
+                    digest.update(chunk)
+                    got += len(chunk)
+            return digest.hexdigest(), got
+
+        return self._run(f"read back {remote}", read_back)
+
+    def _write_small(self, rel: str, data: bytes) -> None:
+        remote = self._remote(rel)
+
+        def write(sftp: paramiko.SFTPClient) -> None:
+            _makedirs(sftp, posixpath.dirname(remote))
+            with sftp.open(remote, "wb") as fh:
+                fh.write(data)
+
+        self._run(f"upload {remote}", write)
+
+    def _rename(self, rel: str, new_rel: str) -> None:
+        remote, new_remote = self._remote(rel), self._remote(new_rel)
+        self._run(f"rename {remote}", lambda sftp: sftp.posix_rename(remote, new_remote))
+
+    def _remove(self, rel: str) -> None:
+        remote = self._remote(rel)
+
+        def remove(sftp: paramiko.SFTPClient) -> None:
+            with contextlib.suppress(FileNotFoundError):
+                sftp.remove(remote)
+
+        self._run(f"remove {remote}", remove)
+
+
+def _send_bytes(out, src) -> int:
+    """Copy ``src`` from its position to ``out`` (a local file or an SFTP file opened
+    for writing) in :data:`CHUNK_BYTES` blocks; returns the bytes sent."""
+    sent = 0
+    while chunk := src.read(CHUNK_BYTES):
+        out.write(chunk)
+        sent += len(chunk)
+    return sent
+
 
 #: the SSH channel's window and largest packet this client announces (OpenSSH sends
 #: packets up to the announced size; its own limit is 256 KiB)
@@ -936,7 +1129,8 @@ def open_source(settings: Settings, source: Source | str) -> ExtractSource:
 
     ``settings.sources.kind == "local"``: a :class:`LocalSource` on
     ``settings.sources.local_root / <source>``; ``"sftp"``: an :class:`SftpSource` on the
-    source's endpoint. Besides the three extract sources, ``"verifikasi"`` (default:
+    source's endpoint. ``kind`` says where the extracts come from: a configured
+    ``sources.outbound`` (where the outbox goes) is always its own SFTP endpoint. Besides the three extract sources, ``"verifikasi"`` (default:
     Dukcapil's server, folder ``verifikasi`` beside Dukcapil's) and ``"outbound"`` are
     accepted. The connection opens on first use; close it (or use ``with``).
     """
@@ -946,7 +1140,7 @@ def open_source(settings: Settings, source: Source | str) -> ExtractSource:
         "checksum_wait_seconds": sources.checksum_wait_seconds,
         "checksum_poll_seconds": sources.checksum_poll_seconds,
     }
-    if sources.kind == "local":
+    if sources.kind == "local" and not (name == "outbound" and sources.outbound is not None):
         if name not in {s.value for s in Source} and name not in _OTHER_ENDPOINTS:
             _endpoint_for(settings, name)  # raises the ConfigError for an unknown name
         if sources.local_root is None:

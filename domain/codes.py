@@ -98,6 +98,23 @@ class CaseStatus(StrEnum):
     RESOLVED_NIK_CORRECTED = "RESOLVED_NIK_CORRECTED"
 
 
+class OutboxFile(StrEnum):
+    """Kinds of the files a release delivers (``release_file.kind``).
+
+    The list is open: a kind is recorded as text, and a file written without one is given
+    the name part before its ``_YYYYMM_vN`` suffix (``statistik_202610_v1.csv`` ->
+    ``statistik``). ``WORKLISTS`` is not a file but the release's "the kelurahan worklists
+    are due" marker: done once the re-verification step has recorded its worklists.
+    """
+
+    REGISTRY = "registry"
+    MUTASI = "mutasi"
+    REPORT_MD = "report_md"
+    REPORT_HTML = "report_html"
+    WORKLIST = "worklist"
+    WORKLISTS = "worklists"
+
+
 class VerificationResult(StrEnum):
     """``HASIL`` in the re-verification results file."""
 

@@ -26,7 +26,7 @@ from domain.identity import nik_memo
 from domain.periods import parse_period, period_for_schedule
 from domain.rules import rule_parameters
 from flows.runtime import Period
-from tasks import ingest, partitioned, publish, reconcile, registry, report, validate
+from tasks import deliver, ingest, partitioned, publish, reconcile, registry, report, validate
 from tasks.progress import StageProgress
 
 
@@ -68,6 +68,8 @@ def monthly_reconciliation(
     period = resolve_period(period)
     settings = load_settings(config)
     partitioned.check_partition_api(settings.scale)  # before any download, not after
+    # what earlier runs left undelivered (a crash after their database commit) first
+    repaired = deliver.complete_deliveries_task(settings)
     params = rule_parameters(settings)
     accepted = sorted({Source(s).value for s in (accept_flagged or [])})
     progress = StageProgress(
@@ -175,6 +177,7 @@ def monthly_reconciliation(
                     force,
                     money,
                 )
+            summary.deliveries = repaired.line()
             with progress.stage("report"):
                 summary.timings = list(progress.timings)
                 report.publish_run_artifacts(summary)

@@ -245,6 +245,49 @@ def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
 
 @app.command()
 @_guard
+def status(config: ConfigOpt = None) -> None:
+    """Each period's current release and whether its files are all delivered (outbox,
+    upload, worklists); says when `sigap repair` has something to do."""
+    from sigap.lookups import status_report
+
+    report = status_report(_settings(config))
+    if not report.rows:
+        console.print("no release published yet")
+    else:  # plain aligned columns, one line per period: never cut, easy to grep
+        titles = list(report.rows[0])
+        widths = [max(len(t), *(len(r[t]) for r in report.rows)) for t in titles]
+        for cells in [titles, *([r[t] for t in titles] for r in report.rows)]:
+            line = "  ".join(c.ljust(w) for c, w in zip(cells, widths))
+            console.print(line.rstrip(), markup=False, highlight=False, soft_wrap=True)
+    for note in report.notes:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_guard
+def repair(config: ConfigOpt = None) -> None:
+    """Finish every interrupted delivery (files into the outbox with their .sha256,
+    missing worklists, uploads to sources.outbound) and remove leftover staging folders.
+    Idempotent; every monthly run does the same first."""
+    from tasks.deliver import complete_deliveries
+
+    report = complete_deliveries(_settings(config))
+    console.print(
+        report.line() or "nothing to repair: every release's files are delivered",
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    if report.lost:
+        raise SigapError(
+            "not delivered: " + "; ".join(report.lost),
+            hint=(
+                "put the file back (the content its recorded sha256 names) and run `sigap repair` "
+                "again, or publish a new version of the period: `sigap run --period YYYY-MM --force`"
+            ),
+        )
+
+
+@app.command()
+@_guard
 def serve(config: ConfigOpt = None) -> None:
     """Serve both flows from this process (schedule, concurrency limit 1, event trigger):
     a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL)."""

@@ -1,6 +1,6 @@
-"""Operator look-ups on a published registry: ``sigap explain``, ``sigap whatif`` and
-``sigap verify-results``. They read the registry; only ``verify-results`` writes (it
-closes cases)."""
+"""Operator look-ups on a published registry: ``sigap explain``, ``sigap whatif``,
+``sigap status`` and ``sigap verify-results``. They read the registry; only
+``verify-results`` writes (it closes cases)."""
 
 from __future__ import annotations
 
@@ -149,3 +149,65 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
             lines.append(f"  case {row.get('CASE_ID', row.get('case_id'))}: {row.get('problem', '')}")
     lines.append("the next monthly run applies these outcomes (LAYAK keeps, TIDAK_LAYAK terminates, NIK_DIKOREKSI re-links)")
     return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class StatusReport:
+    """``sigap status``: one row per period (column title -> text, in column order) and
+    notes (what is pending, what to do)."""
+
+    rows: list[dict[str, str]]
+    notes: list[str]
+    pending: bool
+
+
+def status_report(settings: Settings) -> StatusReport:
+    """Each period's current release and the state of its files; a note pointing at
+    ``sigap repair`` when any release (current or superseded) has something undelivered.
+
+    Columns are built in one place (:func:`_status_row`): add one there."""
+    from connectors.outbox import Outbox
+
+    engine = _engine(settings)
+    try:
+        periods = registry_db.period_deliveries(engine)
+        pending = registry_db.pending_release_files(engine)
+    finally:
+        engine.dispose()
+    uploads = settings.sources.outbound is not None
+    rows = [_status_row(p, uploads) for p in periods]
+    notes: list[str] = []
+    undelivered = [r for r in pending if r.needs_delivery]
+    not_uploaded = [r for r in pending if r.needs_upload]
+    if undelivered or not_uploaded:
+        releases = sorted({f"{r.period} v{r.version}" for r in pending})
+        notes.append(
+            f"not delivered: {sum(r.is_file for r in undelivered)} file(s) and "
+            f"{sum(not r.is_file for r in undelivered)} worklist set(s); not uploaded: "
+            f"{len(not_uploaded)} file(s) ({', '.join(releases)}): run `sigap repair`"
+            + (" (or the next monthly run does it first)" if settings.mode != "server" else "")
+        )
+    if not_uploaded and not uploads:
+        notes.append("no outbound endpoint is configured (sources.outbound): uploads cannot complete")
+    needed = {r.staging for r in undelivered if r.staging}
+    leftovers = [f for f in Outbox(settings.outbox).staging_folders() if f not in needed]
+    if leftovers:
+        notes.append(
+            f"{len(leftovers)} staging folder(s) in {settings.outbox / '.staging'}: "
+            "`sigap repair` removes those no delivery needs"
+        )
+    return StatusReport(rows=rows, notes=notes, pending=bool(pending or leftovers))
+
+
+def _status_row(p: registry_db.PeriodDelivery, uploads: bool) -> dict[str, str]:
+    delivered = p.files - p.undelivered
+    return {
+        "period": p.period,
+        "release": f"{p.release_id} (v{p.version})",
+        "status": p.status,
+        "published (UTC)": p.published_at.strftime("%Y-%m-%d %H:%M"),
+        "in outbox": f"{delivered}/{p.files}" if p.files else "-",
+        "not uploaded": str(p.not_uploaded) if (uploads or p.not_uploaded) else "-",
+        "worklists": "due" if p.worklists_due else "ok",
+        "delivery": "PENDING" if p.pending else "complete",
+    }

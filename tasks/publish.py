@@ -14,30 +14,27 @@ from prefect.events import emit_event
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 
-from connectors import registry_db
+from connectors import delivery, registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
 from core.settings import Settings
 from domain import cases as case_rules
+from domain.codes import OutboxFile
 from domain.money import MoneyView, finance_list
 from domain.open_data import data_dictionary, open_data_table
 from domain.periods import compact
 from domain.reconcile import Reconciliation
+from domain.release_files import MUTASI_COLUMNS, REGISTRY_CSV_COLUMNS, mutasi_rows, registry_rows
 from domain.rules import rule_parameters
 from domain.statistics import TrendPoint, coverage_statistics, coverage_trend
 from reports.release_report import ReportData, decisions_by_kecamatan, render_report
 from reports.texts import MONEY_LABELS, percent
+from tasks.deliver import complete_deliveries
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 from tasks.validate import wait_for_baselines
 
-#: columns of the registry CSV (the registry_entry table of the contract)
-REGISTRY_CSV_COLUMNS = [
-    "release_id", "nik", "kpj", "nama", "kode_kelurahan", "desil", "kategori", "decision",
-    "reasons", "match_method", "suggested_nik", "priority_rank", "monthly_contribution_idr",
-    "jkm_claim_alert", "evidence",
-]  # fmt: skip
-MUTASI_COLUMNS = ["kpj", "nik", "nama", "kategori", "decision", "reasons", "kode_kelurahan", "periode_efektif"]
+__all__ = ["MUTASI_COLUMNS", "REGISTRY_CSV_COLUMNS", "RunSummary", "publish_period"]
 
 
 @dataclass
@@ -84,6 +81,8 @@ class RunSummary:
     outbox_files: list[str] = field(default_factory=list)
     report_md: str | None = None
     report_html: str | None = None
+    #: what this run completed of earlier runs' deliveries (None: nothing was pending)
+    deliveries: str | None = None
     timings: list = field(default_factory=list)
     #: decisions per kecamatan (rows of counts, no personal data)
     kecamatan_table: list[dict] = field(default_factory=list)
@@ -153,6 +152,8 @@ class RunSummary:
             )
         if self.report_md:
             out.append(f"report: {self.report_md}")
+        if self.deliveries:
+            out.append(self.deliveries)
         return out
 
 
@@ -246,6 +247,11 @@ def publish_period(
     )
     plan_resolved = pd.concat([plan.resolved, resolved], ignore_index=True) if len(resolved) else plan.resolved
     case_rows = registry_db.CasePlanRows(opened=plan.opened, seen=plan.seen, resolved=plan_resolved)
+    # the release's kelurahan worklists are due (RunSummary.needs_reverification)
+    worklists_due = bool(
+        len(plan.opened) or len(plan.seen)
+        or (len(changes) and changes["triggers_reverification"].any())
+    )  # fmt: skip
     report_box: dict = {}
     staged_box: dict = {}
     # the trend: every earlier period's current release, read before the transaction
@@ -284,15 +290,13 @@ def publish_period(
             **files,
         )  # fmt: skip
 
-    def write_outbox(pending: registry_db.PendingRelease) -> None:
+    def write_outbox(pending: registry_db.PendingRelease) -> list[registry_db.ReleaseFile]:
         release_id, version = int(pending), pending.version
         tag = f"{compact(period)}_v{version}"
         staged = outbox.staging(tag)
         staged_box["staged"] = staged
-        entries = result.entries.assign(release_id=release_id)
-        staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
-        mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
-        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
+        staged.write_csv(f"registry_{tag}.csv", registry_rows(result.entries, release_id))
+        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi_rows(result.entries, period))
         # the statistics, here in the worker thread while the database loads the rows
         report_box["statistics"] = coverage_statistics(result.entries)
         # open data (no personal data, small cells withheld) and the finance office's list
@@ -312,6 +316,7 @@ def publish_period(
         staged.write_text(f"laporan_{tag}.md", report.markdown)
         staged.write_text(f"laporan_{tag}.html", report.html)
         report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
+        return _release_files(staged, upload_due=settings.sources.outbound is not None, worklists_due=worklists_due)
 
     request = registry_db.PublishRequest(
         period=period,
@@ -331,25 +336,31 @@ def publish_period(
         force=force,
         money_summary=money.summary,
     )
+    files: list[str] = []
     try:
-        # the outbox files are rendered and staged while the database loads the rows
-        outcome = registry_db.publish_release(engine, request, while_loading=write_outbox)
-    except BaseException:
-        if "staged" in staged_box:
-            staged_box["staged"].discard()
-        raise
+        try:
+            # the outbox files are rendered and staged while the database loads the rows;
+            # the files are recorded (release_file) in the release's transaction
+            outcome = registry_db.publish_release(engine, request, while_loading=write_outbox)
+        except BaseException:
+            if "staged" in staged_box:
+                staged_box["staged"].discard()
+            raise
+        if outcome.status == "PUBLISHED":
+            # a crash from here on leaves the delivery to the next run (or `sigap repair`):
+            # the database says what is staged where and what is delivered
+            files = [str(p) for p in delivery.commit_staged(engine, staged_box["staged"], outcome.release_id)]
+            delivery.upload_pending(settings, engine, delivery.DeliveryReport(), [outcome.release_id])
+            logger.info("published %s v%s: %s outbox files", period, outcome.version, len(files))
+        else:
+            if "staged" in staged_box:
+                staged_box["staged"].discard()
+            logger.info("%s: inputs and rules unchanged since v%s: nothing new published", period, outcome.version)
     finally:
         engine.dispose()
-    files: list[str] = []
-    if outcome.status == "PUBLISHED":
-        files = [str(p) for p in staged_box["staged"].commit()]
-        if settings.sources.outbound is not None:
-            upload_outbox(settings, files)
-        logger.info("published %s v%s: %s outbox files", period, outcome.version, len(files))
-    else:
-        if "staged" in staged_box:
-            staged_box["staged"].discard()
-        logger.info("%s: inputs and rules unchanged since v%s: nothing new published", period, outcome.version)
+    if outcome.status != "PUBLISHED":
+        # e.g. this task's retry after an upload failed: finish the release's delivery
+        complete_deliveries(settings, release_ids=[outcome.release_id], logger=logger)
     reasons = result.entries["reasons"]
     return RunSummary(
         period=period,
@@ -422,13 +433,16 @@ def _delivery_row(v) -> dict:
     }
 
 
-def upload_outbox(settings: Settings, files: list[str]) -> list[str]:
-    """Send the release's outbox files to the outbound SFTP endpoint: each file verified
-    against its checksum, then sent, then its ``.sha256`` (checksum last)."""
-    from connectors.sftp import open_source
-
-    with open_source(settings, "outbound") as remote:
-        return Outbox(settings.outbox).upload(files, remote)
+def _release_files(staged, *, upload_due: bool, worklists_due: bool) -> list[registry_db.ReleaseFile]:
+    """What the release must deliver: its staged files (with the digests and sizes taken
+    while writing) and, when cases need work, the "worklists due" marker."""
+    files = [
+        registry_db.ReleaseFile(f.path, f.kind, f.sha256, f.size, staged.staging, upload_due)
+        for f in staged.manifest()
+    ]
+    if worklists_due:
+        files.append(registry_db.ReleaseFile("verifikasi", OutboxFile.WORKLISTS))
+    return files
 
 
 def announce_population_change(summary: RunSummary) -> None:

@@ -11,12 +11,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
-from connectors import registry_db
+from connectors import delivery, registry_db
 from connectors.baselines import BaselineStore
 from connectors.outbox import Outbox
 from core.errors import DataError, SigapError
 from core.settings import Settings
-from domain.codes import Source
+from domain.codes import OutboxFile, Source
 from domain.periods import compact
 from domain.reference import city_kelurahan
 from domain.worklist import address_text, worklists
@@ -40,12 +40,32 @@ class WorklistSummary:
 @task(name="write-worklists", task_run_name="worklists-{period}", cache_policy=NONE,
       retries=len(BACKOFF), retry_delay_seconds=BACKOFF, retry_condition_fn=is_transient)
 def write_worklists(settings: Settings, period: str) -> WorklistSummary:
-    logger = get_run_logger()
+    summary = write_release_worklists(settings, period)
+    get_run_logger().info("%s worklists written", summary.kelurahan_count)
+    return summary
+
+
+def write_release_worklists(
+    settings: Settings,
+    period: str,
+    *,
+    release_id: int | None = None,
+    report: delivery.DeliveryReport | None = None,
+) -> WorklistSummary:
+    """Write the worklists of the period's PUBLISHED release (``release_id``: only if it
+    is that one) and deliver them like the release's other files: staged, recorded in
+    ``release_file`` (replacing an earlier set, and marking the release's "worklists
+    due" row done), moved into the outbox, uploaded where an outbound endpoint is
+    configured (``report``: where those uploads are counted)."""
     engine = engine_for(settings)
     try:
         release = registry_db.latest_release(engine, period)
-        if release is None:
-            raise SigapError(f"no published release for {period}: run the monthly reconciliation first")
+        if release is None or (release_id is not None and release.release_id != int(release_id)):
+            raise SigapError(
+                f"no published release for {period}"
+                + (f" with id {release_id}" if release_id is not None else "")
+                + ": run the monthly reconciliation first"
+            )
         cases = registry_db.open_cases(engine)
         # only the entries the open cases point at (by KPJ or NIK): a few hundred rows, not
         # the release's half a million. A KPJ is on one entry per release at most (the
@@ -53,22 +73,30 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
         entries = registry_db.release_entries(
             engine, release.release_id, niks=cases["nik"], kpjs=cases["kpj"]
         )
+        # addresses for the officers, from the period's accepted Dukcapil extract
+        addr = _addresses(settings, period, release.input_digests.get("dukcapil"), entries["nik"])
+        if addr is not None:
+            entries = entries.merge(addr, on="nik", how="left")
+        lists = worklists(cases, entries, period, release.version)
+        tag = f"{compact(period)}_v{release.version}"
+        upload_due = settings.sources.outbound is not None
+        with Outbox(settings.outbox).staging(f"worklists_{tag}") as staged:
+            for kel, frame in lists.items():
+                staged.write_csv(f"verifikasi/{kel}/worklist_{tag}.csv", frame, kind=OutboxFile.WORKLIST)
+            registry_db.replace_release_files(
+                engine,
+                release.release_id,
+                OutboxFile.WORKLIST,
+                [
+                    registry_db.ReleaseFile(f.path, f.kind, f.sha256, f.size, staged.staging, upload_due)
+                    for f in staged.manifest()
+                ],
+                marker_kind=OutboxFile.WORKLISTS,
+            )
+            files = [str(p) for p in delivery.commit_staged(engine, staged, release.release_id)]
+        delivery.upload_pending(settings, engine, report or delivery.DeliveryReport(), [release.release_id])
     finally:
         engine.dispose()
-    # addresses for the officers, from the period's accepted Dukcapil extract
-    addr = _addresses(settings, period, release.input_digests.get("dukcapil"), entries["nik"])
-    if addr is not None:
-        entries = entries.merge(addr, on="nik", how="left")
-    lists = worklists(cases, entries, period, release.version)
-    tag = f"{compact(period)}_v{release.version}"
-    staged = Outbox(settings.outbox).staging(f"worklists_{tag}")
-    try:
-        for kel, frame in lists.items():
-            staged.write_csv(f"verifikasi/{kel}/worklist_{tag}.csv", frame)
-        files = [str(p) for p in staged.commit()]
-    except BaseException:
-        staged.discard()
-        raise
     names = city_kelurahan().set_index("kode_kelurahan")["nama_kelurahan"]
     escalated_col = cases["escalated"] if "escalated" in cases else pd.Series(False, index=cases.index)
     per_kel = (
@@ -78,7 +106,6 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
         .reset_index()
     )
     per_kel.insert(1, "kelurahan", per_kel["kode_kelurahan"].map(names).fillna(""))
-    logger.info("%s worklists written", len(lists))
     return WorklistSummary(
         period=period,
         release_id=release.release_id,

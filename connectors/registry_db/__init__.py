@@ -1,22 +1,25 @@
 """The registry database: SQLAlchemy Core tables, Alembic migrations, atomic publishing.
 
 The tables are those of ``contracts/REGISTRY.md`` (their names are a public interface) plus
-the columns and the ``extract_delivery`` table the pipeline needs. The same code runs on
-SQLite (the default: a file) and PostgreSQL (production); the URL decides.
+the columns and the ``extract_delivery`` and ``release_file`` tables the pipeline needs.
+The same code runs on SQLite (the default: a file) and PostgreSQL (production); the URL
+decides.
 
 Publishing (:func:`publish_release`) is one transaction: the release row, its entries, the
-population changes, the re-verification case plan and the extract deliveries are all
-written, or none is. Two runs of one period never publish at once: the transaction starts by
-taking a per-period lock (PostgreSQL ``pg_advisory_xact_lock``, SQLite ``BEGIN IMMEDIATE``)
-and only then reads the latest version, so of two identical concurrent runs one publishes
-and the other finds the release it would have made (``UNCHANGED``). The unique
+population changes, the re-verification case plan, the extract deliveries and the files
+the release must deliver (``release_file``) are all written, or none is. Two runs of one
+period never publish at once: the transaction starts by taking a per-period lock
+(PostgreSQL ``pg_advisory_xact_lock``, SQLite ``BEGIN IMMEDIATE``) and only then reads the
+latest version, so of two identical concurrent runs one publishes and the other finds the
+release it would have made (``UNCHANGED``). The unique
 ``(period, version)`` constraint and a partial unique index "one PUBLISHED release per
 period" are the last guards.
 
 The modules: ``schema`` (tables), ``engine`` (engines, migrations, locks), ``publishing``
 (:func:`publish_release`), ``bulk`` (frames to rows, COPY), ``cases`` (case plans),
-``reads`` (readers), ``guard`` (error translation), ``rows`` (requests and results). This
-package exports their public interface.
+``reads`` (readers), ``release_files`` (what each release must deliver, and what has
+been), ``guard`` (error translation), ``rows`` (requests and results). This package
+exports their public interface.
 
 Bulk loading: PostgreSQL gets ``COPY ... FROM STDIN`` (text format, rendered with Arrow
 compute chunk by chunk while a writer thread sends the previous chunks); SQLite and any other
@@ -37,6 +40,14 @@ from core.errors import RegistryDatabaseError
 from connectors.registry_db.cases import cases, open_cases, resolve_cases, resolved_eligible_cases
 from connectors.registry_db.engine import current_revision, make_engine, masked_url, upgrade
 from connectors.registry_db.publishing import publish_release, record_deliveries
+from connectors.registry_db.release_files import (
+    mark_delivered,
+    mark_uploaded,
+    pending_release_files,
+    period_deliveries,
+    release_files,
+    replace_release_files,
+)
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
     deliveries,
@@ -54,8 +65,11 @@ from connectors.registry_db.rows import (
     CasePlanRows,
     DeliveryRow,
     PendingRelease,
+    PeriodDelivery,
     PublishOutcome,
     PublishRequest,
+    ReleaseFile,
+    ReleaseFileRow,
     ReleaseRow,
 )
 from connectors.registry_db.schema import (
@@ -67,6 +81,7 @@ from connectors.registry_db.schema import (
     population_change,
     registry_entry,
     registry_release,
+    release_file,
     reverification_case,
 )
 from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
@@ -81,9 +96,12 @@ __all__ = [
     "CasePlanRows",
     "DeliveryRow",
     "PendingRelease",
+    "PeriodDelivery",
     "PublishOutcome",
     "PublishRequest",
     "RegistryDatabaseError",
+    "ReleaseFile",
+    "ReleaseFileRow",
     "ReleaseRow",
     "cases",
     "current_revision",
@@ -94,8 +112,12 @@ __all__ = [
     "latest_release",
     "make_engine",
     "masked_url",
+    "mark_delivered",
+    "mark_uploaded",
     "metadata",
     "open_cases",
+    "pending_release_files",
+    "period_deliveries",
     "population_change",
     "population_changes",
     "previous_accepted_delivery",
@@ -105,7 +127,10 @@ __all__ = [
     "registry_entry",
     "registry_release",
     "release_entries",
+    "release_file",
+    "release_files",
     "releases",
+    "replace_release_files",
     "resolve_cases",
     "resolved_eligible_cases",
     "reverification_case",

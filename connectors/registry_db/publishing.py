@@ -1,6 +1,6 @@
 """Publishing a release in one transaction: the release row, its entries, the population
-changes, the re-verification case plan and the extract deliveries are all written, or
-none is.
+changes, the re-verification case plan, the extract deliveries and the files the release
+must deliver are all written, or none is.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -22,7 +22,14 @@ from connectors.registry_db.cases import apply_case_plan, case_plan_frames
 from connectors.registry_db.engine import lock
 from connectors.registry_db.guard import guarded
 from connectors.registry_db.reads import latest_release_in
-from connectors.registry_db.rows import PendingRelease, PublishOutcome, PublishRequest, ReleaseRow
+from connectors.registry_db.release_files import insert_release_files
+from connectors.registry_db.rows import (
+    PendingRelease,
+    PublishOutcome,
+    PublishRequest,
+    ReleaseFile,
+    ReleaseRow,
+)
 from connectors.registry_db.schema import (
     CHANGE_COLUMNS,
     DELIVERY_COLUMNS,
@@ -53,7 +60,7 @@ def publish_release(
     request: PublishRequest,
     *,
     before_commit: Callable[[int], None] | None = None,
-    while_loading: Callable[[int], None] | None = None,
+    while_loading: Callable[[PendingRelease], Iterable[ReleaseFile] | None] | None = None,
     lock_timeout_seconds: float = 60.0,
 ) -> PublishOutcome:
     """Publish ``request`` as the next version of its period, atomically.
@@ -72,7 +79,11 @@ def publish_release(
     needs the release's id and version but not its rows in the database (the outbox
     files): the database server loads the rows while this process renders the files.
     It must not use the database. Publishing waits for it before ``before_commit``; an
-    exception in it rolls everything back, like one in ``before_commit``.
+    exception in it rolls everything back, like one in ``before_commit``. The
+    :class:`ReleaseFile` rows it returns (the files it staged, with their digests and
+    sizes, and markers such as "worklists due") are recorded in ``release_file`` in the
+    same transaction: what the release must deliver is committed with the release, and
+    every later run can finish a delivery a crash interrupted.
 
     Raises ``ValueError`` for a malformed request, :class:`core.errors.DatabaseBusy` when
     the lock or the database is not available in time (``lock_timeout_seconds`` on
@@ -124,12 +135,14 @@ def publish_release(
                 )
             ).inserted_primary_key[0]
             pending = PendingRelease(release_id, period, version)
-            with _alongside(while_loading, pending):
+            with _alongside(while_loading, pending) as produced:
                 bulk_load(conn, registry_entry, entries.assign(release_id=release_id), entry_order)
                 bulk_load(conn, population_change, changes.assign(release_id=release_id))
                 apply_case_plan(conn, plan, release_id, period, now)
                 if len(deliveries):
                     bulk_load(conn, extract_delivery, deliveries.assign(release_id=release_id))
+            # what the release must deliver, in the same transaction (the outbox's record)
+            insert_release_files(conn, release_id, produced.files, now)
             if before_commit is not None:
                 before_commit(pending)
     return PublishOutcome(
@@ -141,28 +154,40 @@ def publish_release(
     )
 
 
+class _Produced:
+    """What the ``while_loading`` work returned: the files the release must deliver."""
+
+    def __init__(self) -> None:
+        self.files: list[ReleaseFile] = []
+
+
 @contextmanager
-def _alongside(work: Callable[[int], None] | None, pending: PendingRelease) -> Iterator[None]:
+def _alongside(
+    work: Callable[[PendingRelease], Iterable[ReleaseFile] | None] | None,
+    pending: PendingRelease,
+) -> Iterator[_Produced]:
     """Run ``work(pending)`` in a worker thread (with the caller's context variables, so
     that e.g. a Prefect run logger works there) while the ``with`` body runs; wait for it
     at the end and re-raise its exception. When the body fails, its exception wins (the
-    worker is still waited for, so nothing it writes outlives the failed publish)."""
+    worker is still waited for, so nothing it writes outlives the failed publish). The
+    files it returns are in the yielded object's ``files`` after the block."""
+    produced = _Produced()
     if work is None:
-        yield
+        yield produced
         return
     failures: list[BaseException] = []
     context = contextvars.copy_context()
 
     def run() -> None:
         try:
-            context.run(work, pending)
+            produced.files = list(context.run(work, pending) or ())
         except BaseException as exc:  # noqa: BLE001 - re-raised in the publishing thread
             failures.append(exc)
 
     worker = threading.Thread(target=run, name=f"sigap-publish-{pending.period}", daemon=True)
     worker.start()
     try:
-        yield
+        yield produced
     finally:
         worker.join()
     if failures:

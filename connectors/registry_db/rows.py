@@ -137,3 +137,77 @@ class DeliveryRow:
     release_id: int | None
     detail: str | None
 
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """A file a release must deliver, as publishing records it (``release_file``).
+
+    ``path``: relative to the outbox root (``registry_202610_v2.csv``,
+    ``verifikasi/32.75.01.1001/worklist_202610_v2.csv``); ``kind``: open text
+    (``domain.codes.OutboxFile``); ``sha256``/``size``: of the data file (``None`` for a
+    marker such as "worklists due"); ``staging``: the staging folder that holds it until
+    it is moved into place, relative to the outbox root; ``upload_due``: it must also
+    reach the outbound SFTP endpoint.
+    """
+
+    path: str
+    kind: str
+    sha256: str | None = None
+    size: int | None = None
+    staging: str | None = None
+    upload_due: bool = False
+
+
+@dataclass(frozen=True)
+class ReleaseFileRow:
+    """One ``release_file`` row with its release's period, version and status."""
+
+    file_id: int
+    release_id: int
+    period: str
+    version: int
+    release_status: str
+    path: str
+    kind: str
+    sha256: str | None
+    size: int | None
+    staging: str | None
+    upload_due: bool
+    recorded_at: datetime
+    delivered_at: datetime | None
+    uploaded_at: datetime | None
+
+    @property
+    def is_file(self) -> bool:
+        """A data file (not a marker such as "worklists due")."""
+        return self.sha256 is not None
+
+    @property
+    def needs_delivery(self) -> bool:
+        return self.delivered_at is None
+
+    @property
+    def needs_upload(self) -> bool:
+        return self.is_file and self.upload_due and self.uploaded_at is None
+
+
+@dataclass(frozen=True)
+class PeriodDelivery:
+    """A period's current (PUBLISHED) release and the state of its files, for ``sigap
+    status``. Counts are of data files; ``worklists_due``: the worklists are not written
+    yet."""
+
+    period: str
+    release_id: int
+    version: int
+    status: str
+    published_at: datetime
+    files: int
+    undelivered: int
+    not_uploaded: int
+    worklists_due: bool
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.undelivered or self.not_uploaded or self.worklists_due)

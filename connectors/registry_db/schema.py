@@ -1,6 +1,7 @@
 """The registry's tables (SQLAlchemy Core): those of ``contracts/REGISTRY.md`` (their names
-are a public interface) plus the columns and the ``extract_delivery`` table the pipeline
-needs. The head revision: the migrations in ``migrations/`` build exactly this.
+are a public interface) plus the columns and the ``extract_delivery`` and ``release_file``
+tables the pipeline needs. The head revision: the migrations in ``migrations/`` build
+exactly this.
 """
 
 from __future__ import annotations
@@ -218,6 +219,35 @@ extract_delivery = Table(
     Column("detail", Text),
     CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="ck_extract_delivery_status"),
     Index("ix_extract_delivery_source_period", "source", "period"),
+)
+
+
+release_file = Table(
+    "release_file",
+    metadata,
+    # 0006: what a release must deliver (the transactional outbox): one row per file,
+    # recorded in the publishing transaction; ``delivered_at`` once the file is in the
+    # outbox with its .sha256, ``uploaded_at`` once it is on the outbound SFTP endpoint
+    # (``upload_due``: one was configured when the file was recorded). The row of kind
+    # "worklists" has no file: it says the release's kelurahan worklists are due.
+    Column("file_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_release_file_release"),
+        nullable=False,
+    ),
+    Column("path", String(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("sha256", String(64)),
+    Column("size", BigInteger),
+    Column("staging", String()),
+    Column("upload_due", Boolean, nullable=False, server_default=sa.false()),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("uploaded_at", DateTime(timezone=True)),
+    UniqueConstraint("release_id", "path", name="uq_release_file_release_path"),
+    CheckConstraint("(sha256 IS NULL) = (size IS NULL)", name="ck_release_file_digest_size"),
 )
 
 

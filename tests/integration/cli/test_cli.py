@@ -6,6 +6,7 @@ generated sample, so these tests exercise the CLI, not the orchestrator."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,7 +114,8 @@ def test_run_with_unreachable_sftp_fails_cleanly(tmp_path):
 
 def test_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sigap.cli", "--help"], capture_output=True, text=True, check=True)
-    for command in ("demo", "run", "sample", "explain", "whatif", "verify-results", "reverify", "serve", "bench", "db", "settings"):
+    for command in ("demo", "run", "sample", "explain", "whatif", "verify-results", "reverify", "serve", "bench", "db",
+                    "settings", "status", "repair"):
         assert command in out.stdout
 
 
@@ -186,3 +188,65 @@ def test_settings_show_prints_the_default_sqlite_url_resolved(tmp_path):
     data = tmp_path / "data"
     shown = _show({"SIGAP_DATA_DIR": str(data)})
     assert f'url = "sqlite:///{data.resolve() / "registry.sqlite"}"' in shown
+
+
+def test_status_and_repair_finish_a_delivery_a_crash_left(published, tmp_path):
+    """A release committed with its files still staged (the process died before moving
+    them): `sigap status` says so and points at `sigap repair`; repair moves what is
+    staged, makes the lost registry file again from the database, and names the file it
+    cannot make again (exit 2); once that is back, a second repair finishes and a third
+    has nothing to do."""
+    from connectors.outbox import Outbox
+    from domain.release_files import mutasi_rows, registry_rows
+
+    data_dir = tmp_path / "data"
+    env = {"SIGAP_DATA_DIR": str(data_dir)}
+    url = f"sqlite:///{data_dir / 'registry.sqlite'}"
+    registry_db.upgrade(url)
+    engine = registry_db.make_engine(url)
+    entries = published["result"].entries
+    box = {}
+
+    def stage(pending):
+        staged = Outbox(data_dir / "outbox").staging(f"202608_v{pending.version}")
+        staged.write_csv("registry_202608_v1.csv", registry_rows(entries, int(pending)))
+        staged.write_csv("mutasi_bpjstk_202608_v1.csv", mutasi_rows(entries, PERIOD))
+        staged.write_text("laporan_202608_v1.md", "# Laporan\n")
+        staged.release()  # the process dies here: its files stay staged
+        box["staged"] = staged
+        return [registry_db.ReleaseFile(f.path, f.kind, f.sha256, f.size, staged.staging) for f in staged.manifest()]
+
+    registry_db.publish_release(engine, registry_db.PublishRequest(
+        period=PERIOD, rules_version="r", input_digests={"dukcapil": "0" * 64, "dtsen": "1" * 64, "bpjstk": "2" * 64},
+        flow_run_id=None, counts={}, monthly_cost_idr=0, quota=1, entries=entries, changes=empty_changes(),
+    ), while_loading=stage)  # fmt: skip
+    engine.dispose()
+    staged = box["staged"]
+    staged.path("registry_202608_v1.csv").unlink()  # lost from staging: made again
+    report = staged.path("laporan_202608_v1.md").read_bytes()
+    staged.path("laporan_202608_v1.md").unlink()  # lost: cannot be made again
+
+    out = runner.invoke(app, ["status"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "PENDING" in out.output and "0/3" in out.output and "sigap repair" in out.output
+
+    # (in a process of its own: its error log lines go to a real stderr)
+    done = subprocess.run([sys.executable, "-m", "sigap.cli", "repair"], capture_output=True, text=True,
+                          env={**os.environ, **env}, check=False)  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "laporan_202608_v1.md" in output and "--force" in output and "Traceback" not in output
+    outbox = Outbox(data_dir / "outbox")
+    outbox.verify("registry_202608_v1.csv")
+    outbox.verify("mutasi_bpjstk_202608_v1.csv")
+    assert not (data_dir / "outbox" / "laporan_202608_v1.md").exists()
+    assert outbox.staging_folders() == [staged.staging]  # still needed for the lost file
+
+    staged.path("laporan_202608_v1.md").write_bytes(report)  # the operator puts it back
+    out = runner.invoke(app, ["repair"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "1 file moved from staging" in out.output and "1 staging folder removed" in out.output
+    out = runner.invoke(app, ["repair"], env=env)
+    assert out.exit_code == 0 and "nothing to repair" in out.output
+    out = runner.invoke(app, ["status"], env=env)
+    assert "complete" in out.output and "3/3" in out.output and "sigap repair" not in out.output

@@ -16,10 +16,11 @@ from connectors import registry_db as db
 from connectors.registry_db import engine as engine_module
 
 TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
-          "extract_delivery"}  # fmt: skip
-
+          "extract_delivery", "release_file"}  # fmt: skip
 #: the head revision (one place: revisions may be renumbered when branches merge)
-HEAD = "0005"
+HEAD = "0006"
+#: the revision that adds ``release_file`` (the outbox's delivery record), and the one before
+RELEASE_FILES_REVISION, BEFORE_RELEASE_FILES = "0006", "0005"
 #: the revision that adds the statistics' entry columns and the money summary, and the
 #: one before it
 STATISTICS_REVISION, BEFORE_STATISTICS = "0005", "0004"
@@ -377,9 +378,11 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
             diffs = _without_later_columns(
                 compare_metadata(MigrationContext.configure(conn), db.metadata)
             )
-            # the partial indexes of 0004 (the kpj one keeps its name and columns)
+            # the partial indexes of 0004 (the kpj one keeps its name and columns) and the
+            # table of 0006
             assert sorted((d[0], d[1].name) for d in diffs) == [
                 ("add_index", "ix_registry_entry_release_terminate"),
+                ("add_table", "release_file"),
                 ("remove_index", "ix_registry_entry_release_decision"),
             ]
         with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
@@ -524,3 +527,38 @@ def test_statistics_revision_adds_and_drops_its_columns_keeping_data(db_url, mak
         engine.dispose()
     db.upgrade(db_url)
     assert db.current_revision(db_url) == HEAD
+
+
+def test_release_files_revision_up_and_down(db_url, make_request):
+    """0006 adds ``release_file`` to a registry of 0005 with its releases kept (they
+    count as delivered: nothing was recorded for them); downgrading drops it and keeps
+    the rest; upgrading again starts it empty."""
+    from alembic import command
+
+    db.upgrade(db_url, BEFORE_RELEASE_FILES)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            old = _release(conn, "2026-08")
+        db.upgrade(db_url)
+        assert db.current_revision(db_url) == HEAD
+        assert [p.period for p in db.period_deliveries(engine)] == ["2026-08"]
+        assert not db.period_deliveries(engine)[0].pending
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("release_file")}
+        assert {"release_id", "path", "kind", "sha256", "size", "staging", "upload_due",
+                "recorded_at", "delivered_at", "uploaded_at"} <= columns  # fmt: skip
+        outcome = db.publish_release(
+            engine, make_request(),
+            while_loading=lambda p: [db.ReleaseFile("registry_202610_v1.csv", "registry", "a" * 64, 3)],
+        )  # fmt: skip
+        assert len(db.release_files(engine, outcome.release_id)) == 1
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(engine_module._alembic_config(conn), BEFORE_RELEASE_FILES)
+        engine.dispose()
+        assert db.current_revision(db_url) == BEFORE_RELEASE_FILES
+        assert "release_file" not in sa.inspect(engine).get_table_names()
+        assert {r.release_id for r in db.releases(engine)} == {old, outcome.release_id}
+        db.upgrade(db_url)
+        assert db.release_files(engine, outcome.release_id) == []
+    finally:
+        engine.dispose()

@@ -65,11 +65,11 @@ def test_staged_files_reach_the_root_only_on_commit(tmp_path, umask):
         ]  # fmt: skip
         committed = staged.commit()
     root = outbox.root
-    assert committed == [
-        root / "registry_202610_v1.csv", root / "registry_202610_v1.csv.sha256",
-        root / "laporan_202610_v1.md", root / "laporan_202610_v1.md.sha256",
-        root / "verifikasi/32.75.01.1001/worklist_202610_v1.csv",
+    assert committed == [  # each checksum put in place before its data file
+        root / "registry_202610_v1.csv.sha256", root / "registry_202610_v1.csv",
+        root / "laporan_202610_v1.md.sha256", root / "laporan_202610_v1.md",
         root / "verifikasi/32.75.01.1001/worklist_202610_v1.csv.sha256",
+        root / "verifikasi/32.75.01.1001/worklist_202610_v1.csv",
     ]  # fmt: skip
     assert not staged.folder.exists()
     # permissions: owner and group only, whatever the umask
@@ -169,13 +169,13 @@ def test_bad_tags_and_duplicates_are_refused(tmp_path):
 
 class RecordingTarget:
     def __init__(self):
-        self.calls: list[tuple[str, bytes]] = []
+        self.calls: list[tuple[str, bytes, str]] = []
 
-    def upload(self, local: Path, rel_path: str) -> None:
-        self.calls.append((rel_path, Path(local).read_bytes()))
+    def upload_verified(self, local: Path, rel_path: str, sha256: str) -> None:
+        self.calls.append((rel_path, Path(local).read_bytes(), sha256))
 
 
-def test_upload_sends_each_file_then_its_checksum(tmp_path):
+def test_upload_sends_each_file_with_its_digest(tmp_path):
     outbox = ob.Outbox(tmp_path)
     with outbox.staging("t") as staged:
         staged.write_bytes("registry_202610_v1.csv", b"r\n")
@@ -184,12 +184,10 @@ def test_upload_sends_each_file_then_its_checksum(tmp_path):
     target = RecordingTarget()
     uploaded = outbox.upload(committed, target)  # the .sha256 entries ride with their file
     assert uploaded == ["registry_202610_v1.csv", "verifikasi/32.75.01.1001/worklist_202610_v1.csv"]
-    assert [c[0] for c in target.calls] == [
-        "registry_202610_v1.csv", "registry_202610_v1.csv.sha256",
-        "verifikasi/32.75.01.1001/worklist_202610_v1.csv",
-        "verifikasi/32.75.01.1001/worklist_202610_v1.csv.sha256",
-    ]  # fmt: skip
-    assert target.calls[1][1].decode().startswith(hashlib.sha256(b"r\n").hexdigest())
+    assert target.calls == [
+        ("registry_202610_v1.csv", b"r\n", hashlib.sha256(b"r\n").hexdigest()),
+        ("verifikasi/32.75.01.1001/worklist_202610_v1.csv", b"w\n", hashlib.sha256(b"w\n").hexdigest()),
+    ]
     # relative paths work as well
     again = RecordingTarget()
     assert outbox.upload(["registry_202610_v1.csv"], again) == ["registry_202610_v1.csv"]
@@ -207,3 +205,170 @@ def test_upload_refuses_a_file_that_no_longer_matches_its_checksum(tmp_path):
     assert target.calls == []
     with pytest.raises(ValueError):
         outbox.upload([tmp_path.parent / "elsewhere.csv"], target)
+
+
+# --------------------------------------------------------------------------------------
+# delivery after a crash: the checksum first, placing from the record, staging locks
+# --------------------------------------------------------------------------------------
+
+_KILL_DURING_COMMIT = """
+import os, sys
+from pathlib import Path
+from connectors import outbox as ob
+
+root, kill_after = Path(sys.argv[1]), int(sys.argv[2])
+moves = []
+real = ob._move_into_place
+
+def move_then_maybe_die(source, target):
+    real(source, target)
+    moves.append(target)
+    if len(moves) == kill_after:
+        os._exit(9)  # killed: no cleanup, no finally
+
+ob._move_into_place = move_then_maybe_die
+staged = ob.Outbox(root).staging("202610_v2")
+staged.write_bytes("registry_202610_v2.csv", b"r" * 1000)
+staged.write_bytes("mutasi_bpjstk_202610_v2.csv", b"m" * 100)
+staged.write_bytes("verifikasi/32.75.01.1001/worklist_202610_v2.csv", b"w")
+print(staged.staging, flush=True)
+staged.commit()
+"""
+
+
+def _data_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and ob.STAGING_DIR not in p.relative_to(root).parts and p.suffix != ".sha256"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kill_after", [1, 3, 4, 5])
+def test_a_commit_killed_at_any_rename_never_shows_a_file_without_its_checksum(tmp_path, kill_after):
+    """The process is killed (os._exit) after the n-th rename of a commit (the three
+    checksums are renamed first, then the data files): every data file in the root has
+    its .sha256 and matches it; the record finishes the delivery."""
+    import sys
+
+    root = tmp_path / "outbox"
+    done = subprocess.run(
+        [sys.executable, "-c", _KILL_DURING_COMMIT, str(root), str(kill_after)],
+        capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[3],
+    )  # fmt: skip
+    assert done.returncode == 9, done.stderr
+    staging = done.stdout.strip()
+    outbox = ob.Outbox(root)
+    for data in _data_files(root):
+        outbox.verify(str(data.relative_to(root)))  # has its checksum, and matches it
+    assert len(_data_files(root)) == max(0, kill_after - 3)
+    # the staging folder is still there, and no longer locked (its process is gone)
+    assert staging in outbox.staging_folders() and not outbox.in_use(staging)
+    files = {
+        "registry_202610_v2.csv": b"r" * 1000,
+        "mutasi_bpjstk_202610_v2.csv": b"m" * 100,
+        "verifikasi/32.75.01.1001/worklist_202610_v2.csv": b"w",
+    }
+    for rel, data in files.items():
+        how = outbox.place_recorded(rel, hashlib.sha256(data).hexdigest(), len(data), staging)
+        assert how in ("moved", "present")
+        assert outbox.verify(rel) == hashlib.sha256(data).hexdigest()
+    assert outbox.remove_stale_staging() == [staging]
+    # idempotent: everything is found in place
+    for rel, data in files.items():
+        assert outbox.place_recorded(rel, hashlib.sha256(data).hexdigest(), len(data), staging) == "present"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_place_recorded_from_staging_restores_a_missing_checksum(tmp_path):
+    outbox = ob.Outbox(tmp_path)
+    staged = outbox.staging("202610_v1")
+    staged.write_bytes("registry_202610_v1.csv", b"data\n")
+    staged.release()  # as if its process had died
+    staged.path("registry_202610_v1.csv").with_name("registry_202610_v1.csv.sha256").unlink()
+    assert outbox.place_recorded("registry_202610_v1.csv", _sha(b"data\n"), 5, staged.staging) == "moved"
+    assert outbox.verify("registry_202610_v1.csv") == _sha(b"data\n")
+
+
+def test_place_recorded_refuses_a_damaged_copy_and_renders_it_again(tmp_path, umask):
+    outbox = ob.Outbox(tmp_path / "outbox")
+    staged = outbox.staging("202610_v1")
+    staged.write_bytes("registry_202610_v1.csv", b"published\n")
+    staged.release()
+    staged.path("registry_202610_v1.csv").write_bytes(b"damaged!!\n")  # same size, other bytes
+    digest = _sha(b"published\n")
+    with pytest.raises(ob.FileLost) as lost:
+        outbox.place_recorded("registry_202610_v1.csv", digest, 10, staged.staging)
+    assert "registry_202610_v1.csv" in str(lost.value) and "sigap run" in str(lost.value)
+    assert "does not match its recorded sha256" in str(lost.value)
+    assert not (outbox.root / "registry_202610_v1.csv").exists()
+    assert not (outbox.root / "registry_202610_v1.csv.sha256").exists()
+    # made again from the database: delivered only when it is exactly what was published
+    with pytest.raises(ob.FileLost, match="differs from the published file"):
+        outbox.place_recorded("registry_202610_v1.csv", digest, 10, staged.staging, render=lambda: b"other\n")
+    how = outbox.place_recorded(
+        "sub/registry_202610_v1.csv", digest, 10, None, render=lambda: b"published\n"
+    )
+    assert how == "rendered"
+    assert outbox.verify("sub/registry_202610_v1.csv") == digest
+    # what repair creates is owner+group only, whatever the umask
+    for path in (outbox.root / "sub", outbox.root / "sub/registry_202610_v1.csv",
+                 outbox.root / "sub/registry_202610_v1.csv.sha256", outbox.root / ob.STAGING_DIR):  # fmt: skip
+        assert _mode(path) == (ob.DIR_MODE if path.is_dir() else ob.FILE_MODE), path
+    # a damaged copy in the outbox itself is not "present"
+    (outbox.root / "sub/registry_202610_v1.csv").write_bytes(b"damaged!!\n")
+    with pytest.raises(ob.FileLost, match="in the outbox does not match"):
+        outbox.place_recorded("sub/registry_202610_v1.csv", digest, 10, None)
+    with pytest.raises(ob.FileLost, match="neither staged nor in the outbox"):
+        outbox.place_recorded("gone_202610_v1.csv", digest, 10, None)
+
+
+def test_place_recorded_restores_the_checksum_of_a_file_in_place(tmp_path):
+    outbox = ob.Outbox(tmp_path)
+    (tmp_path / "laporan_202610_v1.md").write_bytes(b"# laporan\n")
+    assert outbox.place_recorded("laporan_202610_v1.md", _sha(b"# laporan\n"), 10, None) == "present"
+    assert outbox.verify("laporan_202610_v1.md") == _sha(b"# laporan\n")
+
+
+def test_staging_of_a_live_process_is_never_swept(tmp_path, umask):
+    outbox = ob.Outbox(tmp_path / "outbox")
+    live = outbox.staging("202610_v1")
+    live.write_bytes("registry_202610_v1.csv", b"x")
+    dead = outbox.staging("202609_v1")
+    dead.write_bytes("registry_202609_v1.csv", b"y")
+    dead.release()  # its process died before the database committed: an orphan
+    kept = outbox.staging("202608_v1")
+    kept.release()
+    assert outbox.in_use(live.staging) and not outbox.in_use(dead.staging)
+    assert outbox.remove_stale_staging(keep=[kept.staging]) == [dead.staging]
+    assert sorted(outbox.staging_folders()) == sorted([live.staging, kept.staging])
+    assert _mode(outbox.root / ob.STAGING_DIR) == ob.DIR_MODE and _mode(live.folder) == ob.DIR_MODE
+    live.commit()
+    assert outbox.remove_stale_staging() == [kept.staging]
+    assert outbox.staging_folders() == []
+
+
+def test_kind_of_names_the_contract_files_and_keeps_the_list_open():
+    assert ob.kind_of("registry_202610_v2.csv") == "registry"
+    assert ob.kind_of("mutasi_bpjstk_202610_v2.csv") == "mutasi"
+    assert ob.kind_of("laporan_202610_v2.md") == "report_md"
+    assert ob.kind_of("laporan_202610_v2.html") == "report_html"
+    assert ob.kind_of("verifikasi/32.75.01.1001/worklist_202610_v2.csv") == "worklist"
+    assert ob.kind_of("perubahan_keputusan_202610_v2.csv") == "perubahan_keputusan"
+    assert ob.kind_of("statistik_202610_v2.csv") == "statistik"
+    assert ob.kind_of("README.txt") == "README"
+
+
+def test_the_manifest_is_taken_while_writing(tmp_path):
+    with ob.Outbox(tmp_path).staging("202610_v1") as staged:
+        staged.write_bytes("registry_202610_v1.csv", b"abc")
+        staged.write_text("laporan_202610_v1.md", "# x\n", kind="report_md")
+        staged.write_bytes("statistik_202610_v1.csv", memoryview(b"s|t\n"), kind="statistik")
+        assert staged.manifest() == [
+            ob.StagedFile("registry_202610_v1.csv", "registry", _sha(b"abc"), 3),
+            ob.StagedFile("laporan_202610_v1.md", "report_md", _sha(b"# x\n"), 4),
+            ob.StagedFile("statistik_202610_v1.csv", "statistik", _sha(b"s|t\n"), 4),
+        ]
+        assert staged.staging.startswith(".staging/202610_v1.")

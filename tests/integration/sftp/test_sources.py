@@ -232,3 +232,69 @@ def test_downloads_are_private_whatever_the_umask(backend, deliveries, tmp_path,
     with umask(mask), backend.source() as source:
         source.fetch(REL, data_dir / "downloads" / "dukcapil" / "2026-10")
     assert wrong_modes(data_dir) == []
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_upload_verified_puts_the_checksum_then_the_data(backend, tmp_path, deliveries, monkeypatch):
+    """The data file and its .sha256 arrive under temporary names, are checked on the far
+    side, and are renamed into place checksum first; nothing temporary is left."""
+    data = payload(3_000_000, seed=11)
+    local = tmp_path / "mutasi_bpjstk_202610_v1.csv"
+    local.write_bytes(data)
+    rel = "outbox/mutasi_bpjstk_202610_v1.csv"
+    with backend.source() as source:
+        renames: list[tuple[str, str]] = []
+        original = source._rename
+        monkeypatch.setattr(source, "_rename", lambda a, b: (renames.append((a, b)), original(a, b)))
+        source.upload_verified(local, rel, _sha(data))
+    assert renames == [
+        (rel + ".sha256.part", rel + ".sha256"),
+        (rel + ".part", rel),
+    ]
+    assert (backend.root / rel).read_bytes() == data
+    assert (backend.root / (rel + ".sha256")).read_text() == f"{_sha(data)}  mutasi_bpjstk_202610_v1.csv\n"
+    assert deliveries.files_under(backend.root / "outbox") == [
+        "mutasi_bpjstk_202610_v1.csv", "mutasi_bpjstk_202610_v1.csv.sha256",
+    ]  # fmt: skip
+
+
+def test_upload_verified_resumes_a_cut_off_part(backend, tmp_path, caplog):
+    """A .part left by a cut-off upload keeps its bytes: only the rest is sent, and the
+    whole is checked against the sha256 before it is renamed into place."""
+    data = payload(2_500_000, seed=12)
+    local = tmp_path / "registry_202610_v1.csv"
+    local.write_bytes(data)
+    rel = "out/registry_202610_v1.csv"
+    (backend.root / "out").mkdir()
+    (backend.root / (rel + ".part")).write_bytes(data[:1_000_003])
+    with backend.source() as source, caplog.at_level(logging.INFO, logger="connectors.sftp"):
+        source.upload_verified(local, rel, _sha(data))
+    assert (backend.root / rel).read_bytes() == data
+    assert not (backend.root / (rel + ".part")).exists()
+    assert "resumed at byte 1000003" in caplog.text
+
+
+def test_upload_verified_sends_again_when_the_part_is_not_a_prefix(backend, tmp_path, caplog):
+    data = payload(1_200_000, seed=13)
+    local = tmp_path / "registry_202610_v1.csv"
+    local.write_bytes(data)
+    rel = "out/registry_202610_v1.csv"
+    (backend.root / "out").mkdir()
+    (backend.root / (rel + ".part")).write_bytes(payload(500_000, seed=99))  # another file's bytes
+    with backend.source() as source, caplog.at_level(logging.INFO, logger="connectors.sftp"):
+        source.upload_verified(local, rel, _sha(data))
+    assert (backend.root / rel).read_bytes() == data
+    assert "sending it again from the start" in caplog.text
+
+
+def test_upload_verified_refuses_a_local_file_that_changed(backend, tmp_path, deliveries):
+    local = tmp_path / "registry_202610_v1.csv"
+    local.write_bytes(b"what was published\n")
+    recorded = _sha(local.read_bytes())
+    local.write_bytes(b"tampered with since\n")
+    with backend.source() as source, pytest.raises(ChecksumMismatch, match="recorded sha256"):
+        source.upload_verified(local, "out/registry_202610_v1.csv", recorded)
+    assert deliveries.files_under(backend.root / "out") == []

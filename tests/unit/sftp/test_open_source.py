@@ -64,6 +64,14 @@ def test_outbound_must_be_configured():
         assert opened.endpoint == out
 
 
+def test_outbound_is_its_endpoint_even_when_extracts_come_from_a_folder(tmp_path):
+    """``kind = "local"`` says where the extracts come from; the outbox still goes to the
+    configured outbound SFTP endpoint, not to a folder beside the extracts."""
+    out = SftpEndpoint(host="out.example")
+    with open_source(_settings(kind="local", local_root=tmp_path, outbound=out), "outbound") as opened:
+        assert isinstance(opened, SftpSource) and opened.endpoint == out
+
+
 @pytest.mark.parametrize("kind", ["sftp", "local"])
 def test_unknown_source_is_a_configuration_error(tmp_path, kind):
     with pytest.raises(ConfigError, match="unknown source 'kemensos'"):
