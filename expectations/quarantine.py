@@ -14,6 +14,7 @@ its readers); it is never logged.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,12 @@ def rejects_frame(parsed: ParsedExtract) -> pd.DataFrame:
 def write_rejects(frame: pd.DataFrame, path: Path) -> Path:
     """Write the rejects file (replacing an older one of the same run and period)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, sep="|", index=False, lineterminator="\n", encoding="utf-8")
-    tmp.replace(path)
+    # a temporary name of this writer's own: two runs of a period validating the same
+    # delivery at once each write their copy and rename it into place (same content)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.to_csv(tmp, sep="|", index=False, lineterminator="\n", encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

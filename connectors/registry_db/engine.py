@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from connectors.registry_db.guard import guarded
+from core.errors import ConfigError
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -40,7 +41,15 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().resolve().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"the registry database {make_url(url).render_as_string(hide_password=True)} "
+                    f"cannot be created: its folder {folder} cannot be made ({exc.strerror})",
+                    hint="check database.url (or data_dir) in the settings",
+                ) from None
         engine = sa.create_engine(
             parsed,
             echo=echo,
