@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -56,3 +56,13 @@ def period_for_schedule(scheduled: datetime) -> str:
         raise ValueError("the scheduled time must be time-zone aware")
     local = pendulum.instance(scheduled).in_timezone(CITY_TIMEZONE)
     return previous_period(f"{local.year}-{local.month:02d}")
+
+
+def delivery_deadline(period: str, day: int, at: time) -> datetime:
+    """When the extracts of ``period`` must all have been delivered: ``day`` of the month
+    after the period at ``at``, Jakarta time (2026-11, day 10, 23:59 -> 2026-12-10 23:59
+    WIB). Time-zone aware."""
+    from zoneinfo import ZoneInfo
+
+    year, month = parse_period(next_period(period))
+    return datetime.combine(date(year, month, day), at, tzinfo=ZoneInfo(CITY_TIMEZONE))
