@@ -248,8 +248,13 @@ def wait_for_flow_log(flow_run_id: UUID, startswith: str, timeout: float = 60.0)
 
 
 # --------------------------------------------------------------------------------------
-# automations
+# deployments and automations
 # --------------------------------------------------------------------------------------
+
+
+def deployment(deployment_id: UUID):
+    with _client() as client:
+        return client.read_deployment(deployment_id)
 
 
 def deployment_automations(deployment_id: UUID) -> list:
