@@ -2,10 +2,12 @@
 
 A scheduled monthly run whose extracts are incomplete waits for them (``AwaitingDelivery``)
 until the deadline (``late_deliveries.deadline_day``, the 10th by default); then it fails,
-naming every missing source, tagged ``late-delivery``. This automation sends a
-notification when a flow run fails with that tag, through a notification block the
-operators chose (e-mail, Slack, Microsoft Teams, a custom webhook...: any Prefect
-notification block, created once in the UI or in Python).
+naming every missing source, in the state ``LateDelivery`` (a ``Failed`` state) and
+tagged ``late-delivery``. This automation sends a notification on the event of that
+state (``prefect.flow-run.LateDelivery``; the server's events of a run carry the tags it
+had when it started, not those added at its end) of the monthly flow's runs, through a
+notification block the operators chose (e-mail, Slack, Microsoft Teams, a custom
+webhook...: any Prefect notification block, created once in the UI or in Python).
 
 Applied by ``infra/server.sh`` when ``SIGAP_NOTIFY_BLOCK`` names a block, or by hand::
 
@@ -23,12 +25,14 @@ from prefect.client.orchestration import get_client
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-from tasks.outcome import Outcome
+from tasks.outcome import LATE_DELIVERY, Outcome
 
 #: the automation's name (one per server)
 LATE_DELIVERY_AUTOMATION = "sigap-late-delivery"
 #: the tag of a run that failed because the deliveries were still incomplete at the deadline
 LATE_DELIVERY_TAG = Outcome.LATE_DELIVERY.value
+#: the flow whose runs are watched
+MONTHLY_FLOW = "monthly-reconciliation"
 
 _BODY = (
     "SIGAP: {{ flow_run.name }} failed: the deliveries were still incomplete at the "
@@ -38,7 +42,7 @@ _BODY = (
 
 
 def late_delivery_automation(block_document_id: UUID) -> AutomationCore:
-    """A flow run failed with the tag ``late-delivery`` -> a notification through the block."""
+    """A monthly run ended ``LateDelivery`` -> a notification through the block."""
     return AutomationCore(
         name=LATE_DELIVERY_AUTOMATION,
         description=(
@@ -47,12 +51,9 @@ def late_delivery_automation(block_document_id: UUID) -> AutomationCore:
         ),
         enabled=True,
         trigger=EventTrigger(
-            expect={"prefect.flow-run.Failed"},
+            expect={f"prefect.flow-run.{LATE_DELIVERY}"},
             match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={
-                "prefect.resource.role": "tag",
-                "prefect.resource.id": f"prefect.tag.{LATE_DELIVERY_TAG}",
-            },
+            match_related={"prefect.resource.role": "flow", "prefect.resource.name": MONTHLY_FLOW},
             posture=Posture.Reactive,
             threshold=1,
         ),

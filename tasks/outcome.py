@@ -11,7 +11,10 @@ next, said where it is read.
   exception, so a direct call of the flow (``sigap run`` without a server) still raises it.
 - Waiting: a scheduled run whose deliveries are incomplete is put back into ``Scheduled``
   (state name ``AwaitingDelivery``) for a later time and its process ends, holding no
-  worker; the deployment's runner or worker starts it again then.
+  worker; the deployment's runner or worker starts it again then. At the deadline it
+  ends ``Failed`` with the state name ``LateDelivery`` (the event
+  ``prefect.flow-run.LateDelivery`` is what ``infra/automations.py`` notifies on: a tag
+  added during a run is not in the server's events of that run).
 - Advice: in the UI it names the deployment's ``accept_flagged`` parameter and *Retry*; on
   the command line ``--accept-flagged`` and ``sigap run``.
 """
@@ -39,6 +42,7 @@ from core.errors import (
 
 __all__ = [
     "AWAITING_DELIVERY",
+    "LATE_DELIVERY",
     "VIA_CLI",
     "Outcome",
     "accept_advice",
@@ -51,6 +55,8 @@ __all__ = [
 
 #: name of the Scheduled state of a run waiting for late deliveries
 AWAITING_DELIVERY = "AwaitingDelivery"
+#: name of the Failed state of a run whose deliveries were incomplete at the deadline
+LATE_DELIVERY = "LateDelivery"
 #: tag of a deployment run started by ``sigap run`` (its advice is for the command line)
 VIA_CLI = "via:cli"
 #: tag prefixes of what a run is
@@ -174,6 +180,10 @@ def failed(exc: SigapError, period: str) -> State:
     elif isinstance(exc, DeliveriesIncomplete):
         exc.hint = delivery_advice(period, where, deadline_passed=exc.deadline_passed)
     _retag([_failure_tag(exc).value], drop_outcomes=True)
+    if isinstance(exc, DeliveriesIncomplete) and exc.deadline_passed:
+        # a state name of its own: the UI shows it, and its event
+        # (prefect.flow-run.LateDelivery) triggers the operators' notification
+        return Failed(name=LATE_DELIVERY, message=str(exc), data=exc)
     return Failed(message=str(exc), data=exc)
 
 
