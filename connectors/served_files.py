@@ -75,6 +75,8 @@ def resolve(settings: Settings, url_path: str) -> Path | None:
     path = (base / relative).resolve()
     if not path.is_relative_to(base) or not path.is_file():
         return None  # a symbolic link leading out of the root, or nothing there
+    if not allowed(root, path.relative_to(base).as_posix()):
+        return None  # a symbolic link to a file that is not served (a rejects file...)
     return path
 
 
