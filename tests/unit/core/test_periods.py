@@ -46,3 +46,14 @@ def test_period_from_schedule_in_jakarta_time(utc, period):
 def test_naive_schedule_time_is_refused():
     with pytest.raises(ValueError):
         period_for_schedule(datetime(2026, 1, 5, 2, 0))
+
+
+def test_delivery_deadline_is_in_the_month_after_the_period_jakarta_time():
+    from datetime import UTC, datetime, time
+
+    from domain.periods import delivery_deadline
+
+    deadline = delivery_deadline("2026-11", 10, time(23, 59))
+    assert deadline.isoformat() == "2026-12-10T23:59:00+07:00"
+    assert deadline.astimezone(UTC) == datetime(2026, 12, 10, 16, 59, tzinfo=UTC)
+    assert delivery_deadline("2026-12", 10, time(23, 59)).isoformat() == "2027-01-10T23:59:00+07:00"
