@@ -39,10 +39,10 @@ def _handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
         server_version = "sigap-files"
         sys_version = ""
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._send(body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._send(body=False)
 
         def _send(self, *, body: bool) -> None:
@@ -56,7 +56,11 @@ def _handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
                 self.send_error(HTTPStatus.NOT_FOUND, "not served here")
                 return
             suffix = path.suffix.lower()
-            kind = _TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            kind = (
+                _TYPES.get(suffix)
+                or mimetypes.guess_type(path.name)[0]
+                or "application/octet-stream"
+            )
             if kind.startswith("text/") and "charset" not in kind:
                 kind += "; charset=utf-8"
             self.send_response(HTTPStatus.OK)
@@ -68,7 +72,7 @@ def _handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
             if body:
                 self.wfile.write(data)
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args) -> None:
             log.info("%s %s", self.address_string(), format % args)
 
     return Handler
@@ -78,7 +82,9 @@ class FilesServer:
     """The report server in a background thread (a context manager), or in the
     foreground with :meth:`serve_forever`."""
 
-    def __init__(self, settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, host: str | None = None, port: int | None = None
+    ) -> None:
         self.settings = settings
         host = host if host is not None else settings.links.server_host
         port = port if port is not None else settings.links.server_port

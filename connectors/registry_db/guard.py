@@ -15,7 +15,6 @@ import sqlalchemy as sa
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
 from core.errors import ConfigError, DatabaseBusy, PublishConflict, RegistryDatabaseError
-
 from domain.privacy import mask_nik
 
 _NUMBER_RUN = re.compile(r"\d{8,}")

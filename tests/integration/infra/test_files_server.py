@@ -9,7 +9,6 @@ import http.client
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 

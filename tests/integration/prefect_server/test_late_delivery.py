@@ -140,7 +140,7 @@ class _Webhook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 hook.bodies.append(json.loads(self.rfile.read(length) or b"{}"))
                 self.send_response(200)
