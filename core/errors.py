@@ -82,13 +82,44 @@ class FileFormatError(DataError):
     """Not gzip, truncated, too large, not UTF-8, wrong separator, missing columns, empty."""
 
 
-class ValidationFailed(DataError):
-    """An extract failed its extract-level rules (reject share, row count drift)."""
+class DeliveriesIncomplete(DeliveryIncomplete):
+    """One or more extracts of a period are not (completely) delivered: every missing
+    source is named. ``deadline_passed``: a scheduled run waited for them until the
+    deadline."""
 
-    hint = (
-        "read the rejects file and the validation table, ask the provider to resend, or "
-        "accept the delivery for this run with --accept-flagged SOURCE after checking it"
-    )
+    def __init__(
+        self,
+        message: str,
+        *,
+        sources: tuple[str, ...] = (),
+        deadline_passed: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.sources = tuple(sources)
+        self.deadline_passed = deadline_passed
+        super().__init__(message, hint=hint)
+
+
+class ValidationFailed(DataError):
+    """An extract failed its extract-level rules (reject share, row count drift).
+
+    ``sources``: the extracts that failed. The message states the facts; what to do next
+    (send the rejects file to the provider; or accept the delivery) is the ``hint``, which
+    depends on where it is read: the run's state in the Prefect UI (the deployment's
+    ``accept_flagged`` parameter) or the command line (``--accept-flagged``)."""
+
+    hint = "read the rejects file and the validation table, and ask the provider to resend"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        sources: tuple[str, ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.sources = tuple(sources)
+        super().__init__(message, file=file, hint=hint)
 
 
 class RegistryDatabaseError(SigapError):

@@ -23,11 +23,20 @@ import types
 import typing
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -303,6 +312,55 @@ class ScaleSettings(_Table):
         return self
 
 
+class LinkSettings(_Table):
+    """Where the Prefect UI's links lead: the outbox's reports and the runs' Data Docs,
+    served read-only by ``sigap files-serve`` (started by ``sigap serve`` and
+    ``infra/server.sh``)."""
+
+    base_url: str | None = Field(
+        None,
+        description="URL under which the report server serves the outbox's reports (`<base_url>/outbox/...`) and the runs' Data Docs (`<base_url>/runs/...`), e.g. `http://127.0.0.1:8765/`; unset: the UI names the file instead of linking to it (a browser does not open `file://` links from the UI)",
+    )
+    server_host: str = Field(
+        "127.0.0.1",
+        description="address the report server (`sigap files-serve`) listens on; loopback by default (it serves reports and Data Docs only, never files with personal data)",
+    )
+    server_port: int = Field(8765, ge=0, le=65535, description="port of the report server (0: any free port)")
+    serve_files: bool = Field(
+        True, description="`sigap serve` and `infra/server.sh` start the report server beside the flows"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"links.base_url must start with http:// or https://, not {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+
+class LateDeliverySettings(_Table):
+    """A scheduled run whose deliveries are incomplete waits for them: it is rescheduled
+    (holding no worker) until they are complete or the deadline has passed."""
+
+    deadline_day: int = Field(
+        10,
+        ge=1,
+        le=28,
+        description="day of the month after the period by which every extract must be delivered (Jakarta time); a scheduled run waits for missing deliveries until then, then fails naming every missing source",
+    )
+    deadline_time: time = Field(
+        time(23, 59), description="time of day of the deadline (Jakarta time, `HH:MM`)"
+    )
+    poll_minutes: float = Field(
+        60.0,
+        gt=0,
+        description="a scheduled run waiting for deliveries looks again after this many minutes (it is rescheduled in the meantime, holding no worker)",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of SIGAP Registry."""
 
@@ -326,6 +384,8 @@ class Settings(BaseSettings):
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     scale: ScaleSettings = Field(default_factory=ScaleSettings)
+    links: LinkSettings = Field(default_factory=LinkSettings)
+    late_deliveries: LateDeliverySettings = Field(default_factory=LateDeliverySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -579,6 +639,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, time):
+        return f'"{value.strftime("%H:%M")}"'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

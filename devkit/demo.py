@@ -140,6 +140,9 @@ def _print_overview(summaries: list, workdir: Path, settings, console: Console) 
     console.print(f"rejects, Data Docs, run files: {workdir / 'runs'}")
     console.print(f"settings used: {workdir / 'sigap.toml'}")
     console.print(
-        "See the runs in the Prefect UI: `.venv/bin/prefect server start`, then in another shell "
+        "See the runs in the Prefect UI: `PREFECT_SERVER_ANALYTICS_ENABLED=false "
+        ".venv/bin/prefect server start`, then in another shell "
         "`PREFECT_API_URL=http://127.0.0.1:4200/api ./dev demo` and open http://127.0.0.1:4200"
+        f"; for the report and Data Docs links: `SIGAP_DATA_DIR={workdir} .venv/bin/sigap files-serve` "
+        "and `SIGAP_LINKS__BASE_URL=http://127.0.0.1:8765/` beside PREFECT_API_URL"
     )

@@ -50,7 +50,9 @@ _JOIN_SECONDS = 5.0
 
 class _QuietDisconnects(logging.Filter):
     """A client that hangs up is routine for a server: paramiko reports it at ERROR
-    ("Socket exception: Connection reset by peer"); here it becomes DEBUG."""
+    ("Socket exception: Connection reset by peer"); here it becomes DEBUG, and is only
+    kept when this logger is set to show DEBUG (a handler at level 0, such as Prefect's
+    console, would otherwise print the relabelled record in the demo's console)."""
 
     _ROUTINE = ("Socket exception", "EOF in transport thread", "Error reading SSH protocol banner")
 
@@ -59,6 +61,7 @@ class _QuietDisconnects(logging.Filter):
             text in str(record.msg) for text in self._ROUTINE
         ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(_TRANSPORT_LOG).isEnabledFor(logging.DEBUG)
         return True
 
 

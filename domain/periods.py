@@ -8,7 +8,7 @@ before anything is derived from it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 #: the years a period may have: the registry starts in 2026, so anything outside this range
 #: is a typing error (``0000-01``, ``2206-10``), not a month to reconcile
@@ -83,3 +83,13 @@ def period_for_schedule(scheduled: datetime) -> str:
         raise ValueError("the scheduled time must be time-zone aware")
     local = pendulum.instance(scheduled).in_timezone(CITY_TIMEZONE)
     return previous_period(f"{local.year}-{local.month:02d}")
+
+
+def delivery_deadline(period: str, day: int, at: time) -> datetime:
+    """When the extracts of ``period`` must all have been delivered: ``day`` of the month
+    after the period at ``at``, Jakarta time (2026-11, day 10, 23:59 -> 2026-12-10 23:59
+    WIB). Time-zone aware."""
+    from zoneinfo import ZoneInfo
+
+    year, month = parse_period(next_period(period))
+    return datetime.combine(date(year, month, day), at, tzinfo=ZoneInfo(CITY_TIMEZONE))

@@ -4,7 +4,8 @@ The context is ephemeral: nothing is read from or written to the working directo
 usage statistics are off. Without Data Docs every store is in memory. With Data Docs the
 suites and validation results are kept under ``<work_dir>/gx/`` and the site is built into
 ``<work_dir>/data_docs/``, so the three extracts of a run (validated one after the other,
-each with its own context) share one site whose index lists them all.
+each with its own context) share one site whose index lists them all. ``work_dir`` is the
+run's own folder: two runs of one period never build into the same site.
 
 Both hold personal data (the results carry sample unexpected values): ``<work_dir>`` is
 created ``0750`` before Great Expectations writes into it, and after each build every
@@ -28,7 +29,7 @@ from great_expectations.execution_engine import pandas_execution_engine
 
 from connectors.files import private_dirs, restrict_tree
 
-__all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context"]
+__all__ = ["SITE_NAME", "build_data_docs", "data_docs_dir", "make_context", "validation_page"]
 
 SITE_NAME = "sigap"
 
@@ -84,4 +85,26 @@ def build_data_docs(context: AbstractDataContext, work_dir: Path) -> Path:
     context.build_data_docs(site_names=[SITE_NAME])
     restrict_tree(_stores_dir(work_dir))
     restrict_tree(data_docs_dir(work_dir))
-    return data_docs_dir(work_dir) / "index.html"
+    return data_docs_dir(Path(work_dir).resolve()) / "index.html"
+
+
+def validation_page(context: AbstractDataContext, suite_name: str, result) -> Path | None:
+    """The Data Docs page of one validation result (``data_docs/validations/...html``),
+    once the site is built; None when GX does not know it."""
+    from urllib.parse import unquote, urlparse
+
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    identifier = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        run_id=result.meta["run_id"],
+        batch_identifier=result.batch_id,
+    )
+    for site in context.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE_NAME):
+        url = site.get("site_url")
+        if url and url.startswith("file://"):
+            return Path(unquote(urlparse(url).path))
+    return None

@@ -14,6 +14,7 @@ its readers); it is never logged.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -100,10 +101,15 @@ def write_rejects(frame: pd.DataFrame, path: Path) -> Path:
     """Write the rejects file (replacing an older one of the same run and period), 0640 in
     0750 folders whatever the umask."""
     private_dirs(path.parent)
-    tmp = path.with_name(path.name + ".tmp")
-    with open_private(tmp, "w", encoding="utf-8", newline="") as fh:
-        frame.to_csv(fh, sep="|", index=False, lineterminator="\n")
-    tmp.replace(path)
+    # a temporary name of this writer's own: two runs of a period validating the same
+    # delivery at once each write their copy and rename it into place (same content)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open_private(tmp, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, sep="|", index=False, lineterminator="\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -152,14 +152,18 @@ def validate_extract(
     data_docs: bool = False,
     progress: Progress | None = None,
     sha256: str | None = None,
+    docs_dir: Path | None = None,
 ) -> ValidationOutcome:
     """Validate one gzip extract of ``spec`` for ``period`` (see the module docstring).
 
     ``previous_rows`` is the ``rows_total`` of the previous accepted extract of the same
     source (None: no row-count check). Writes ``<work_dir>/rejects/...`` and, with
-    ``data_docs``, the Data Docs under ``<work_dir>/data_docs/``. ``sha256`` is the file's
-    digest when the caller has just computed it (the download verifies it against the
-    provider's ``.sha256``); otherwise the file is hashed here.
+    ``data_docs``, the Great Expectations stores and Data Docs under ``docs_dir`` (default
+    ``work_dir``; a run passes its own folder, so that two runs of a period never write
+    into the same site); ``data_docs_path`` is then the page of the extract-level
+    validation. ``sha256`` is the file's digest when the caller has just computed it (the
+    download verifies it against the provider's ``.sha256``); otherwise the file is hashed
+    here.
     """
     parse_period(period)
     path = Path(path)
@@ -172,11 +176,12 @@ def validate_extract(
         spec,
         str(spec.source),
         period,
-        work_dir=Path(work_dir),
+        work_dir=Path(work_dir).resolve(),  # messages name absolute paths
         limits=suites.ExtractLimits(max_reject_share, row_count_tolerance, previous_rows),
         accept_flagged=accept_flagged,
         data_docs=data_docs,
         say=say,
+        docs_dir=Path(docs_dir).resolve() if docs_dir is not None else None,
     )
 
 
@@ -208,7 +213,7 @@ def validate_verification_results(
         VERIFIKASI,
         VERIFIKASI_LABEL,
         period,
-        work_dir=Path(work_dir),
+        work_dir=Path(work_dir).resolve(),
         limits=suites.ExtractLimits(max_reject_share, 0.0, None),
         accept_flagged=accept_flagged,
         data_docs=data_docs,
@@ -232,6 +237,7 @@ def _validate(
     accept_flagged: bool,
     data_docs: bool,
     say: Progress,
+    docs_dir: Path | None = None,
 ) -> ValidationOutcome:
     # the quarantine and the GX expectations judge the same NIK columns: parse them once
     with nik_memo():
@@ -249,7 +255,9 @@ def _validate(
         parsed = dataclasses.replace(parsed, raw=raw)
 
         say(f"running the Great Expectations suites of {raw.file}")
-        results, docs = _run_suites(parsed, rejected, label, period, limits, work_dir, data_docs)
+        results, docs = _run_suites(
+            parsed, rejected, label, period, limits, docs_dir or work_dir, data_docs
+        )
 
     checks = _extract_checks(results, rows_total, rows_rejected, limits)
     passed = all(c.passed for c in checks)
@@ -323,6 +331,7 @@ def _run_suites(
         name=f"{label} {period}"
     )
     rows: list[ExpectationRow] = []
+    gates = None  # the extract-level validation (the last): its page is the one linked
     for suite, frame in runs:
         if data_docs:  # the suites and results go to the stores the Data Docs are built from
             suite = context.suites.add_or_update(suite)
@@ -339,8 +348,12 @@ def _run_suites(
                 suite, result_format=suites.RESULT_FORMAT
             )
         rows.extend(_rows(suite.name, result.results))
-    docs = gx_context.build_data_docs(context, work_dir) if data_docs else None
-    return rows, docs
+        gates = (suite.name, result)
+    if not data_docs:
+        return rows, None
+    index = gx_context.build_data_docs(context, work_dir)
+    page = gx_context.validation_page(context, *gates) if gates else None
+    return rows, page if page is not None and page.is_file() else index
 
 
 def _rows(suite: str, results: Iterable) -> Iterable[ExpectationRow]:
@@ -443,16 +456,16 @@ def _failure_message(
         else:
             reasons.append(f"the row count moved too much: {check.detail}")
     what = "; ".join(reasons)
+    # the facts only: what to do next depends on where the message is read (the run's
+    # state in the Prefect UI, the command line), and the flow says it there
     if accept_flagged:
         return (
             f"{file} ({label}, {period}) failed validation ({what}) but was accepted by the "
             f"operator for this run; the rejected rows are in {target}"
         )
     return (
-        f"{file} ({label}, {period}) failed validation: {what}. The rejected rows, with the "
-        f"rule each breaks, are in {target}: send it to the provider, ask for a corrected "
-        f"resend and re-run the period; or, after checking the delivery, accept it for this "
-        f"run with --accept-flagged {label}"
+        f"{file} ({label}, {period}) failed validation: {what}; the rejected rows, with the "
+        f"rule each breaks, are in {target}"
     )
 
 

@@ -12,22 +12,38 @@ the flow's process.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from core.errors import ValidationFailed
+from core.errors import DeliveriesIncomplete, SigapError, ValidationFailed
 from core.memory import frozen_heap, use_memory_pool
 from core.settings import load_settings
 from domain.changes import COMPARED_COLUMNS
 from domain.codes import Source
 from domain.identity import nik_memo
-from domain.periods import parse_period, period_for_schedule
+from domain.periods import delivery_deadline, parse_period, period_for_schedule
 from domain.rules import rule_parameters
-from flows.runtime import Period
-from tasks import deliver, ingest, partitioned, publish, reconcile, registry, report, validate
+from flows.runtime import Period, quiet_data_errors
+from tasks import (
+    deliver,
+    ingest,
+    outcome,
+    partitioned,
+    publish,
+    reconcile,
+    registry,
+    report,
+    validate,
+)
 from tasks.progress import StageProgress
+
+#: a source's name, as the deployment's parameter form offers it (a choice of three)
+SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 
 
 def resolve_period(period: str | None) -> str:
@@ -52,20 +68,87 @@ def _run_name() -> str:
 def monthly_reconciliation(
     period: Period | None = None,
     force: bool = False,
-    accept_flagged: list[str] | None = None,
+    accept_flagged: list[SourceName] | None = None,
     config: str | None = None,
+    wait_for_deliveries: bool | None = None,
 ) -> publish.RunSummary:
     """Reconcile one period and publish a release.
 
     Args:
-        period: ``YYYY-MM``; empty for scheduled runs (the previous month in Jakarta time).
-        force: re-validate everything and publish a new version even if nothing changed.
-        accept_flagged: sources (``dukcapil``, ``dtsen``, ``bpjstk``) an operator has checked
-            and accepts for this run although they failed an extract-level rule.
-        config: path of a settings TOML file (default: $SIGAP_CONFIG or ./sigap.toml).
+        period: the period to reconcile, YYYY-MM (e.g. 2026-10); empty for scheduled runs:
+            the month before the scheduled date, Jakarta time.
+        force: re-validate every extract and publish a new version even if the inputs and
+            rules are unchanged.
+        accept_flagged: the sources (dukcapil, dtsen, bpjstk) whose delivery an operator
+            has checked and accepts for this run although it failed an extract-level rule
+            (reject share, row count); recorded on the release.
+        config: path of the settings TOML file on the worker (default: $SIGAP_CONFIG or
+            ./sigap.toml).
+        wait_for_deliveries: when an extract is not delivered yet, wait for it (the run is
+            rescheduled every `late_deliveries.poll_minutes`, holding no worker) until the
+            deadline (`late_deliveries.deadline_day`); empty: wait only in scheduled runs.
     """
-    logger = get_run_logger()
     period = resolve_period(period)
+    quiet_data_errors()
+    try:
+        settings = load_settings(config)
+        outcome.start(period, settings.mode)
+        _await_deliveries(settings, period, wait_for_deliveries)
+        summary = _reconcile(period, force, accept_flagged, config)
+    except SigapError as exc:
+        return outcome.failed(exc, period)
+    tag = (
+        f"{outcome.Outcome.PUBLISHED}-v{summary.version}"
+        if summary.status == "PUBLISHED" else outcome.Outcome.UNCHANGED.value
+    )  # fmt: skip
+    report.supersede_validation_failure(period, summary.headline(), flow_run.get_run_count())
+    return outcome.completed(summary.headline(), tag, summary)
+
+
+def _await_deliveries(settings, period: str, wait: bool | None) -> None:
+    """Go on when every extract of the period is delivered. Otherwise, in a scheduled run
+    (or when asked to wait) before the deadline: wait (a deployment's run is rescheduled,
+    holding no worker); else fail naming every missing source."""
+    late = settings.late_deliveries
+    deadline = delivery_deadline(period, late.deadline_day, late.deadline_time)
+    wait = outcome.auto_scheduled() if wait is None else wait
+    while True:
+        missing = ingest.check_deliveries(settings, period)
+        if not missing:
+            return
+        sources = tuple(m.source for m in missing)
+        what = "; ".join(m.describe() for m in missing)
+        now = datetime.now(UTC)
+        if not wait:
+            raise DeliveriesIncomplete(
+                f"{period}: not every extract is delivered: {what}", sources=sources
+            )
+        if now >= deadline:
+            raise DeliveriesIncomplete(
+                f"{period}: deliveries still incomplete at the deadline "
+                f"({deadline:%Y-%m-%d %H:%M} WIB): {what}",
+                sources=sources, deadline_passed=True,
+            )  # fmt: skip
+        again = min(now + timedelta(minutes=late.poll_minutes), deadline)
+        message = (
+            f"waiting for {', '.join(sources)}: {what}; looking again at "
+            f"{again.astimezone(deadline.tzinfo):%Y-%m-%d %H:%M} WIB, deadline "
+            f"{deadline:%Y-%m-%d %H:%M} WIB"
+        )
+        get_run_logger().warning("%s", message)
+        if outcome.has_deployment():
+            outcome.park(again, message)  # ends this attempt: never returns
+        time.sleep(max(0.0, (again - now).total_seconds()))  # a direct call waits here
+
+
+def _reconcile(
+    period: str,
+    force: bool,
+    accept_flagged: list[str] | None,
+    config: str | None,
+) -> publish.RunSummary:
+    """The run itself (the flow above handles how it ends)."""
+    logger = get_run_logger()
     settings = load_settings(config)
     partitioned.check_partition_api(settings.scale)  # before any download, not after
     # what earlier runs left undelivered (a crash after their database commit) first
@@ -111,10 +194,16 @@ def monthly_reconciliation(
                     )
                 failed = [v for v in validations.values() if not v.usable]
                 if failed:
-                    report.publish_validation_failure(settings, period, list(validations.values()))
+                    sources = tuple(v.source for v in failed)
+                    where = outcome.where_read()
+                    report.publish_validation_failure(
+                        settings, period, list(validations.values()),
+                        outcome.accept_advice(period, sources, where), where,
+                    )  # fmt: skip
                     raise ValidationFailed(
-                        "; ".join(f"{v.source}: {v.failure_message}" for v in failed)
-                        + f" -- nothing was published for {period}"
+                        f"nothing was published for {period}: "
+                        + "; ".join(v.failure_message for v in failed),
+                        sources=sources,
                     )
 
             # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
@@ -180,7 +269,7 @@ def monthly_reconciliation(
             summary.deliveries = repaired.line()
             with progress.stage("report"):
                 summary.timings = list(progress.timings)
-                report.publish_run_artifacts(summary)
+                report.publish_run_artifacts(summary, settings)
             summary.timings = list(progress.timings)
 
             # re-verification: its own flow run ---------------------------------------------

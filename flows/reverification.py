@@ -10,9 +10,10 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from core.errors import SigapError
 from core.settings import load_settings
-from flows.runtime import Period
-from tasks import reverify
+from flows.runtime import Period, quiet_data_errors
+from tasks import outcome, reverify
 
 
 def _run_name() -> str:
@@ -24,18 +25,23 @@ def reverification(period: Period, config: str | None = None) -> reverify.Workli
     """Write the kelurahan worklists of the period's latest release into the outbox.
 
     Args:
-        period: ``YYYY-MM`` of the release whose open cases are worked.
-        config: path of a settings TOML file (default: $SIGAP_CONFIG or ./sigap.toml).
+        period: the period (YYYY-MM) of the release whose open cases are worked.
+        config: path of the settings TOML file on the worker (default: $SIGAP_CONFIG or
+            ./sigap.toml).
     """
     logger = get_run_logger()
-    settings = load_settings(config)
-    summary = reverify.write_worklists(settings, period)
-    reverify.publish_case_artifacts(summary)
-    logger.info(
-        "%s open cases in %s kelurahan, %s escalated; worklists in %s",
-        f"{summary.open_cases:,}",
-        summary.kelurahan_count,
-        f"{summary.escalated:,}",
-        summary.folder,
+    quiet_data_errors()
+    try:
+        settings = load_settings(config)
+        outcome.start(period, settings.mode)
+        summary = reverify.write_worklists(settings, period)
+        reverify.publish_case_artifacts(summary)
+    except SigapError as exc:
+        return outcome.failed(exc, period)
+    headline = (
+        f"{period} v{summary.version}: {summary.open_cases:,} open cases in "
+        f"{summary.kelurahan_count} kelurahan, {summary.escalated:,} escalated; worklists in "
+        f"{summary.folder}"
     )
-    return summary
+    logger.info("%s", headline)
+    return outcome.completed(headline, outcome.Outcome.WORKLISTS.value, summary)

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 from pydantic import AfterValidator
 
+from core.errors import SigapError, TransientError
 from domain.periods import parse_period
 
-__all__ = ["Period", "local_flow_runs"]
+__all__ = ["Period", "local_flow_runs", "quiet_data_errors"]
 
 
 def _checked_period(value: str) -> str:
@@ -24,6 +26,64 @@ def _checked_period(value: str) -> str:
 #: :func:`~domain.periods.parse_period`'s message, before anything is downloaded and
 #: before the run is named after it
 Period = Annotated[str, AfterValidator(_checked_period)]
+
+#: Prefect's loggers of flow and task runs (and of the engine process of a deployment run)
+_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.engine")
+
+
+def _is_data_error(exc: BaseException | None) -> bool:
+    return isinstance(exc, SigapError) and not isinstance(exc, TransientError)
+
+
+class _NoDataErrorTracebacks(logging.Filter):
+    """Drops Prefect's traceback records of a SIGAP error that is not transient: the task
+    engine's "Task run failed with exception", the engine's "Engine execution exited with
+    unexpected exception" after a flow run ended ``Failed``. Such an error is the data's or
+    the settings' fault: the run's state says it once, in one clear message. Tracebacks of
+    anything else (a defect) and of transient errors are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not _is_data_error(exc)
+
+
+_FILTER = _NoDataErrorTracebacks()
+
+
+def quiet_data_errors() -> None:
+    """Install the filter on Prefect's run loggers of this process (idempotent). A flow
+    calls this when it starts; the filter stays for the rest of the process, which
+    includes the engine's last record after the run has ended."""
+    for name in _RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+class _NoFailedStateEcho(logging.Filter):
+    """On the console of ``sigap run`` (and ``demo``, ``reverify``): the "Finished in
+    state Failed(...)" lines of flow and task runs repeat the message the command prints
+    as its one ``error:`` line; they still reach the Prefect API."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+            return True
+        return not str(record.msg).startswith(("Finished in state Failed", "Finished in state Crashed"))
+
+
+@contextmanager
+def _console_without_failed_states() -> Iterator[None]:
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    quiet = _NoFailedStateEcho()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
 
 
 @contextmanager
@@ -41,15 +101,21 @@ def local_flow_runs() -> Iterator[None]:
     per period on average.
 
     With a configured server (a deployment's run, or ``sigap run`` pointed at one)
-    nothing changes."""
+    nothing changes.
+
+    In both cases a SIGAP error that is not transient logs no traceback
+    (:func:`quiet_data_errors`), and the console does not repeat the failed state's
+    message that the command prints as its ``error:`` line."""
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         temporary_settings,
     )
 
-    if PREFECT_API_URL.value():
-        yield
-        return
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield
+    quiet_data_errors()
+    with _console_without_failed_states():
+        if PREFECT_API_URL.value():
+            yield
+            return
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield

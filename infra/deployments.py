@@ -59,3 +59,34 @@ def deployments(config: str | None = None) -> list:
             description="Kelurahan worklists, started by sigap.population.changed",
         ),
     ]
+
+
+#: the full name of the monthly deployment (``flow name/deployment name``)
+MONTHLY_FULL_NAME = f"monthly-reconciliation/{MONTHLY_DEPLOYMENT}"
+
+
+def monthly_deployment_id():
+    """The id of the monthly deployment on the configured Prefect server; None without a
+    server (``PREFECT_API_URL`` unset) or when the deployment is not registered."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return None
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_deployment_by_name(MONTHLY_FULL_NAME).id
+        except ObjectNotFound:
+            return None
+
+
+def run_monthly_deployment(parameters: dict, *, tags: list[str]):
+    """Start a run of the monthly deployment (as *Run* in the UI would: the server's
+    worker or ``sigap serve`` runs it, and it can be retried from the UI) and wait for
+    its final state. Returns the finished flow run."""
+    from prefect.deployments import run_deployment
+
+    return run_deployment(
+        name=MONTHLY_FULL_NAME, parameters=parameters, tags=tags, timeout=None, as_subflow=False
+    )

@@ -18,9 +18,10 @@ from rich.table import Table
 
 from core.errors import SigapError
 
-# The registry holds personal data: the embedded Prefect server sends no usage telemetry
-# unless the operator explicitly turns it on.
+# The registry holds personal data: neither the embedded Prefect server nor Prefect's
+# client sends usage telemetry unless the operator explicitly turns it on.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 # Without a Prefect server, Prefect starts a temporary one; its first start on a machine
 # migrates a new SQLite database under PREFECT_HOME, which on a small machine takes longer
 # than Prefect's default 20 s allowance ("Timed out while attempting to connect to
@@ -71,6 +72,7 @@ PeriodOpt = Annotated[
 
 def _fail(exc: BaseException) -> None:
     message = str(exc) or type(exc).__name__
+    # one line, however long: a wrapped message would read as several
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if isinstance(exc, SigapError) else 1)
 
@@ -105,6 +107,11 @@ def _settings(config: Path | None, **overrides):
 # --- the main job ------------------------------------------------------------------------
 
 
+class RunFailed(SigapError):
+    """A run of the monthly deployment that ``sigap run`` started ended failed; the
+    message is the run's final state message (what went wrong and what to do next)."""
+
+
 @app.command()
 @_guard
 def run(
@@ -115,17 +122,67 @@ def run(
         Optional[list[str]],
         typer.Option("--accept-flagged", help="accept SOURCE for this run although it failed an extract-level check (repeatable; recorded on the release)"),
     ] = None,
+    wait_for_deliveries: Annotated[
+        bool,
+        typer.Option("--wait-for-deliveries", help="wait for extracts not delivered yet, until the deadline (late_deliveries.*), instead of failing at once"),
+    ] = False,
+    local: Annotated[
+        bool,
+        typer.Option("--local", help="run in this process even when a Prefect server has the monthly deployment"),
+    ] = False,
 ) -> None:
-    """Reconcile one period against the configured SFTP servers and publish a release."""
+    """Reconcile one period against the configured SFTP servers and publish a release.
+
+    With a Prefect server (PREFECT_API_URL) that has the monthly deployment, the run is a
+    run of that deployment (its worker runs it; Retry works in the UI) and this command
+    waits for it; otherwise (or with --local) the run happens in this process."""
     from flows.monthly import monthly_reconciliation
     from flows.runtime import local_flow_runs
 
+    if period:
+        from domain.periods import parse_period
+
+        parse_period(period)
+    if not local and _run_through_deployment(period, config, force, accept_flagged, wait_for_deliveries):
+        return
     with local_flow_runs():
         summary = monthly_reconciliation(
             period=period, force=force, accept_flagged=accept_flagged or None,
             config=str(config) if config else None,
+            wait_for_deliveries=wait_for_deliveries or None,
         )
     print_summary(summary)
+
+
+def _run_through_deployment(period, config, force, accept_flagged, wait) -> bool:
+    """Start and await a run of the monthly deployment; False when there is none."""
+    from infra.deployments import monthly_deployment_id, run_monthly_deployment
+    from tasks.outcome import VIA_CLI
+
+    if monthly_deployment_id() is None:
+        return False
+    from prefect.settings import PREFECT_UI_URL
+
+    parameters: dict = {"force": force}
+    if period:
+        parameters["period"] = period
+    if accept_flagged:
+        parameters["accept_flagged"] = list(accept_flagged)
+    if config:
+        parameters["config"] = str(Path(config).resolve())
+    if wait:
+        parameters["wait_for_deliveries"] = True
+    err.print("running through the monthly deployment of the Prefect server (its worker runs it) ...")
+    flow_run = run_monthly_deployment(parameters, tags=[VIA_CLI])
+    state = flow_run.state
+    ui = PREFECT_UI_URL.value()
+    where = f"{ui}/runs/flow-run/{flow_run.id}" if ui else str(flow_run.id)
+    if state is None or not state.is_completed():
+        message = (state.message if state else None) or f"ended {state.name if state else 'without a state'}"
+        raise RunFailed(f"{flow_run.name}: {message} (the run: {where})")
+    console.print(f"{flow_run.name}: {state.message or state.name}")
+    console.print(f"the run, its artifacts and report links: {where}")
+    return True
 
 
 @app.command()
@@ -288,12 +345,35 @@ def repair(config: ConfigOpt = None) -> None:
 
 @app.command()
 @_guard
-def serve(config: ConfigOpt = None) -> None:
+def serve(
+    config: ConfigOpt = None,
+    files: Annotated[
+        Optional[bool],
+        typer.Option("--files/--no-files", help="also start the report server for the UI's links (default: links.serve_files)"),
+    ] = None,
+) -> None:
     """Serve both flows from this process (schedule, concurrency limit 1, event trigger):
-    a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL)."""
+    a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL).
+    Also starts the report server (reports and Data Docs for the UI's links)."""
     from infra.serve import serve_flows
 
-    serve_flows(str(config) if config else None)
+    serve_flows(str(config) if config else None, files=files)
+
+
+@app.command("files-serve")
+@_guard
+def files_serve(
+    config: ConfigOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="address to listen on (default: links.server_host)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port (default: links.server_port)")] = None,
+) -> None:
+    """The report server alone: serves, read-only, the outbox's reports and the runs' Data
+    Docs for the links in the Prefect UI (links.base_url); never files with personal data."""
+    from infra.files_server import FilesServer
+
+    server = FilesServer(_settings(config), host=host, port=port)
+    err.print(f"report server on {server.url} (reports and Data Docs only; Ctrl-C stops it)")
+    server.serve_forever()
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
@@ -18,6 +19,47 @@ from tasks.retry import BACKOFF, is_transient
 
 def download_dir(settings: Settings, source: Source | str, period: str) -> Path:
     return settings.data_dir / "downloads" / str(source) / period
+
+
+@dataclass(frozen=True)
+class MissingDelivery:
+    """An extract of the period that cannot be read yet."""
+
+    source: str
+    file: str
+    #: the data file is there without its .sha256 (the provider is still writing it)
+    being_written: bool
+
+    def describe(self) -> str:
+        what = "no .sha256 yet (still being written)" if self.being_written else "not delivered"
+        return f"{self.source} ({self.file}: {what})"
+
+
+@task(
+    name="check-deliveries",
+    task_run_name="check-deliveries-{period}",
+    retries=len(BACKOFF),
+    retry_delay_seconds=BACKOFF,
+    retry_condition_fn=is_transient,
+    cache_policy=NONE,
+)
+def check_deliveries(settings: Settings, period: str) -> list[MissingDelivery]:
+    """Every extract of the period whose ``.sha256`` is not there yet (a file is complete
+    once its checksum file is: the provider writes it last), in the validation order. The
+    three servers are asked at once (a connection each: the run waits for the slowest
+    handshake, not for the sum)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def look(source: Source) -> MissingDelivery | None:
+        rel = SPECS[source].remote_path(period)
+        with open_source(settings, source) as remote:
+            if remote.exists(f"{rel}.sha256"):
+                return None
+            return MissingDelivery(str(source), rel.rsplit("/", 1)[-1], remote.exists(rel))
+
+    with ThreadPoolExecutor(len(Source), thread_name_prefix="check-deliveries") as pool:
+        found = list(pool.map(look, Source))
+    return [m for m in found if m is not None]
 
 
 @task(

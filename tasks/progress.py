@@ -1,6 +1,7 @@
 """Progress and timings of a run's stages: a Prefect progress artifact that moves as the
-run goes (visible in the UI), a log line per stage, and wall time and peak memory per
-stage for the report and the benchmark."""
+run goes (visible in the UI, its description says the percentage and the stage), a log
+line per stage, and wall time and peak memory per stage for the report and the
+benchmark."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.artifacts import ProgressArtifact
 from prefect.logging import get_run_logger
 
 from core.memory import PeakSampler, release_memory
+from tasks.artifacts import key_for, put
 
 
 @dataclass
@@ -26,17 +28,28 @@ class StageProgress:
     period: str
     stages: list[str]
     timings: list[StageTiming] = field(default_factory=list)
-    _artifact_id: object = None
+    _shown: bool = False
 
     def __post_init__(self) -> None:
+        self._shown = self._show(0, "starting")
+
+    def _show(self, done: int, note: str) -> bool:
+        """The progress artifact (one per run: a retry's replaces the failed attempt's)."""
+        percent = 100.0 * done / len(self.stages)
         try:
-            self._artifact_id = create_progress_artifact(
-                progress=0.0,
-                key=f"progress-{self.period.replace('-', '')}",
-                description=f"Monthly reconciliation {self.period}: stages {', '.join(self.stages)}",
+            put(
+                ProgressArtifact(
+                    key=key_for("progress", self.period),
+                    progress=percent,
+                    description=(
+                        f"Monthly reconciliation {self.period}: {percent:.0f}% "
+                        f"({done} of {len(self.stages)} stages: {note})"
+                    ),
+                )
             )
-        except Exception:  # no API (plain function call in a unit test): progress is optional
-            self._artifact_id = None
+        except Exception:  # noqa: BLE001 - no API (a plain call in a unit test): optional
+            return False
+        return True
 
     @contextmanager
     def stage(self, name: str):
@@ -52,5 +65,7 @@ class StageProgress:
         logger.info(
             "stage %s done in %.1f s (peak memory %.0f MiB)", name, seconds, sampler.peak / 2**20
         )
-        if self._artifact_id is not None:
-            update_progress_artifact(self._artifact_id, progress=100.0 * (index + 1) / len(self.stages))
+        if self._shown:
+            done = index + 1
+            following = self.stages[done] if done < len(self.stages) else None
+            self._show(done, f"{name} done" + (f", {following} next" if following else ""))

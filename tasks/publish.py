@@ -171,7 +171,7 @@ def still_open(all_cases: pd.DataFrame, verification: VerificationInput) -> pd.D
     return open_cases
 
 
-@task(name="read-verification-results", cache_policy=NONE)
+@task(name="read-verification-results", task_run_name="read-verification-results-{period}", cache_policy=NONE)
 def read_verification(
     settings: Settings, period: str, fetched: FetchedFile | None, all_cases: pd.DataFrame
 ) -> VerificationInput:

@@ -39,6 +39,7 @@ def engine_for(settings: Settings):
 
 @task(
     name="read-previous-state",
+    task_run_name="read-previous-state-{period}",
     retries=len(BACKOFF),
     retry_delay_seconds=BACKOFF,
     retry_condition_fn=is_transient,
@@ -67,7 +68,7 @@ def read_previous_state(settings: Settings, period: str) -> PreviousState:
         engine.dispose()
 
 
-@task(name="read-cases", cache_policy=NONE, retries=len(BACKOFF), retry_delay_seconds=BACKOFF,
+@task(name="read-cases", task_run_name="read-cases", cache_policy=NONE, retries=len(BACKOFF), retry_delay_seconds=BACKOFF,
       retry_condition_fn=is_transient)
 def read_cases(settings: Settings) -> pd.DataFrame:
     """Every re-verification case (open and resolved)."""

@@ -1,24 +1,25 @@
-"""What a run shows in the Prefect UI: the summary, the decisions per kecamatan, links to
-the report and the Data Docs; and the report of a failed validation. No full NIK or name."""
+"""What a run shows in the Prefect UI: the summary, the decisions per kecamatan, the
+report's tables, the link to the report; and the report of a failed validation. No full
+NIK or name. Every artifact has a key per period (a retry of the run replaces its
+artifacts, ``tasks.artifacts``) and a description."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.artifacts import MarkdownArtifact, TableArtifact
 from prefect.cache_policies import NONE
 
+from connectors import served_files
 from connectors.files import atomic_write, private_dirs
 from core.settings import Settings
+from tasks.artifacts import key_for, put, replace_if_present
+from tasks.outcome import Where
 
 
-def _key(prefix: str, period: str) -> str:
-    return f"{prefix}-{period.replace('-', '')}"
-
-
-@task(name="run-artifacts", cache_policy=NONE)
-def publish_run_artifacts(summary) -> None:
+@task(name="run-artifacts", task_run_name="run-artifacts-{summary.period}", cache_policy=NONE)
+def publish_run_artifacts(summary, settings: Settings | None = None) -> None:
     lines = [f"# SIGAP {summary.period}", "", f"**{summary.headline()}**", ""]
     lines += ["| decision | people |", "|---|---:|"]
     lines += [f"| {k} | {v:,} |" for k, v in summary.counts.items()]
@@ -26,39 +27,87 @@ def publish_run_artifacts(summary) -> None:
     if summary.timings:
         lines += ["", "| stage | seconds | peak memory (MiB) |", "|---|---:|---:|"]
         lines += [f"| {t.stage} | {t.seconds:.1f} | {t.peak_rss_bytes / 2**20:.0f} |" for t in summary.timings]
-    create_markdown_artifact(key=_key("summary", summary.period), markdown="\n".join(lines),
-                             description=f"Monthly reconciliation {summary.period}")
+    put(MarkdownArtifact(
+        key=key_for("summary", summary.period), markdown="\n".join(lines),
+        description=f"Monthly reconciliation {summary.period}: {summary.headline()}",
+    ))
     if summary.kecamatan_table:
-        create_table_artifact(key=_key("decisions-by-kecamatan", summary.period), table=summary.kecamatan_table,
-                              description=f"Decisions per kecamatan, {summary.period} v{summary.version}")
+        put(TableArtifact(
+            key=key_for("decisions-by-kecamatan", summary.period), table=summary.kecamatan_table,
+            description=f"Decisions per kecamatan, {summary.period} v{summary.version} (people per decision)",
+        ))
+    if summary.report_md and Path(summary.report_md).is_file():
+        # the report's tables in the UI itself (the same text as the outbox's .md file)
+        put(MarkdownArtifact(
+            key=key_for("laporan", summary.period),
+            markdown=Path(summary.report_md).read_text(encoding="utf-8"),
+            description=f"Laporan {summary.period} v{summary.version}: the report's tables (the charts are in the HTML file)",
+        ))
     if summary.report_html:
-        create_link_artifact(key=_key("report", summary.period), link=Path(summary.report_html).resolve().as_uri(),
-                             link_text=f"Laporan {summary.period} v{summary.version} (HTML)")
+        put(report_link(settings, summary.period, summary.version, summary.report_html))
 
 
-@task(name="validation-failure-report", cache_policy=NONE)
-def publish_validation_failure(settings: Settings, period: str, validations: list) -> Path:
-    """Nothing is published: say why, per extract, in the UI and in a report file."""
+def report_link(settings: Settings | None, period: str, version: int, path: str) -> MarkdownArtifact:
+    """The link to the HTML report on the report server, or, without one, the file's
+    absolute path (a browser does not open ``file://`` links from the UI)."""
+    title = f"Laporan {period} v{version} (HTML, with charts)"
+    url = served_files.url_for(settings, path) if settings is not None else None
+    if url is not None:
+        text = f"[{title}]({url})"
+    else:
+        text = (
+            f"**{title}**: no report server configured (`links.base_url`); the report is "
+            f"the file `{Path(path).resolve()}`"
+        )
+    return MarkdownArtifact(
+        key=key_for("report", period), markdown=text,
+        description=f"The report of release {period} v{version} in the outbox",
+    )
+
+
+@task(name="validation-failure-report", task_run_name="validation-failure-report-{period}",
+      cache_policy=NONE)
+def publish_validation_failure(
+    settings: Settings, period: str, validations: list, advice: str = "", where: Where = "cli"
+) -> Path:
+    """Nothing is published: say why, per extract, in the UI and in a report file
+    (``runs/YYYY-MM/laporan_gagal_YYYYMM.md``). ``advice``: what to do next, said for
+    where it is read (the UI or the command line)."""
     lines = [f"# SIGAP {period}: validation failed, nothing published", ""]
-    lines += ["| source | rows | rejected | reject % | outcome | why |", "|---|---:|---:|---:|---|---|"]
+    lines += ["| source | rows | rejected | reject % | outcome |", "|---|---:|---:|---:|---|"]
     for v in validations:
         outcome = "passed" if v.passed else ("accepted by operator" if v.accepted_by_operator else "FAILED")
         lines.append(
-            f"| {v.source} | {v.rows_total:,} | {v.rows_rejected:,} | {100 * v.reject_share:.3f} | {outcome} | "
-            f"{v.failure_message or ''} |"
+            f"| {v.source} | {v.rows_total:,} | {v.rows_rejected:,} | {100 * v.reject_share:.3f} | {outcome} |"
         )
-    lines += ["", "Rejects files (send them back to the provider):", ""]
-    lines += [f"- {v.source}: `{v.rejects_path}`" for v in validations]
-    lines += [
-        "",
-        "What to do next: ask the provider to resend a corrected file (same name, new .sha256), then "
-        f"re-run the period (`sigap run --period {period}` or *Retry* in the UI). If an operator has "
-        "checked the delivery and accepts it, re-run with `--accept-flagged SOURCE` (recorded on the release).",
-    ]
+    # the reasons in full, as paragraphs (a table cell would cut them off in the UI)
+    reasons = [v for v in validations if v.failure_message]
+    if reasons:
+        lines += ["", "## Why", ""]
+        lines += [f"- **{v.source}**: {v.failure_message}" for v in reasons]
+    lines += ["", "## Rejects files (send them back to the provider)", ""]
+    lines += [f"- {v.source}: `{Path(v.rejects_path).resolve()}`" for v in validations]
+    lines += ["", "## What to do next", "", advice or "ask the provider to resend a corrected file, then re-run the period"]
     text = "\n".join(lines) + "\n"
     folder = private_dirs(settings.data_dir / "runs" / period)
-    path = folder / f"laporan_gagal_{period.replace('-', '')}.md"
+    path = (folder / f"laporan_gagal_{period.replace('-', '')}.md").resolve()
     atomic_write(path, text.encode("utf-8"))
-    create_markdown_artifact(key=_key("validation-failed", period), markdown=text,
-                             description=f"Validation failed for {period}: nothing published")
+    failed = ", ".join(v.source for v in validations if not v.usable)
+    put(MarkdownArtifact(
+        key=key_for("validation-failed", period), markdown=text,
+        description=f"Validation failed for {period} ({failed}): nothing published; why and what to do next",
+    ))
     return path
+
+
+def supersede_validation_failure(period: str, headline: str, run_count: int) -> bool:
+    """After a successful retry: the run's "validation failed" report of an earlier
+    attempt says what the run ended with instead (the artifact keeps its key)."""
+    text = (
+        f"# SIGAP {period}: validation failed on an earlier attempt, superseded\n\n"
+        f"A later attempt of this run (attempt {run_count}) succeeded: **{headline}**\n"
+    )
+    return replace_if_present(MarkdownArtifact(
+        key=key_for("validation-failed", period), markdown=text,
+        description=f"Superseded: the retry of this run succeeded ({headline})",
+    ))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import TableArtifact
 from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
@@ -20,6 +20,7 @@ from domain.codes import OutboxFile, Source
 from domain.periods import compact
 from domain.reference import city_kelurahan
 from domain.worklist import address_text, worklists
+from tasks.artifacts import key_for, put
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 
@@ -157,13 +158,13 @@ def _addresses(
     return frame
 
 
-@task(name="case-artifacts", cache_policy=NONE)
+@task(name="case-artifacts", task_run_name="case-artifacts-{summary.period}", cache_policy=NONE)
 def publish_case_artifacts(summary: WorklistSummary) -> None:
-    create_table_artifact(
-        key=f"cases-per-kelurahan-{summary.period.replace('-', '')}",
+    put(TableArtifact(
+        key=key_for("cases-per-kelurahan", summary.period),
         table=summary.per_kelurahan,
         description=(
             f"Open re-verification cases per kelurahan after release {summary.period} v{summary.version}: "
             f"{summary.open_cases:,} open, {summary.escalated:,} escalated"
         ),
-    )
+    ))

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.artifacts import MarkdownArtifact, TableArtifact
 from prefect.logging import get_run_logger
+from prefect.runtime import flow_run
 
+from connectors import served_files
 from connectors.baselines import BaselineStore
 from connectors.sftp import FetchedFile
 from core.memory import release_memory
@@ -26,6 +29,7 @@ from core.settings import Settings
 from domain.codes import Source
 from domain.extracts import SPECS
 from domain.rules import RULES_LOGIC_VERSION
+from tasks.artifacts import key_for, put
 
 #: the accepted frames this process validated during the current period's run, so the
 #: reconciliation does not read back the Parquet it just wrote (one period at a time)
@@ -159,7 +163,7 @@ def validate_source(
 
     logger = get_run_logger()
     spec = SPECS[Source(source)]
-    work_dir = settings.data_dir / "runs" / period
+    work_dir = (settings.data_dir / "runs" / period).resolve()
     outcome = validate_extract(
         Path(fetched.path),
         spec,
@@ -173,6 +177,7 @@ def validate_source(
         data_docs=settings.validation.data_docs,
         progress=lambda msg: logger.info("%s: %s", source, msg),
         sha256=fetched.sha256,  # verified by the download against the provider's .sha256
+        docs_dir=run_folder(settings, period),
     )
     baseline = _save_baseline_later(
         BaselineStore(settings.data_dir / "baselines"), str(source), period, outcome.sha256,
@@ -201,7 +206,6 @@ def validate_source(
     )
     del outcome
     release_memory(collect=True)  # GX's validators hold the batches in reference cycles
-    publish_validation_artifacts(result)
     logger.info(
         "%s: %s rows, %s accepted, %s rejected (%.3f%%)%s",
         source,
@@ -209,9 +213,21 @@ def validate_source(
         f"{result.rows_accepted:,}",
         f"{result.rows_rejected:,}",
         100 * result.reject_share,
-        "" if result.passed else " -- FAILED: " + (result.failure_message or ""),
-    )
+        "" if result.passed else (
+            " -- failed validation, accepted by the operator" if result.accepted_by_operator
+            else " -- FAILED validation (why: the validation table and the run's final state)"
+        ),
+    )  # fmt: skip
     return result
+
+
+def run_folder(settings: Settings, period: str) -> Path:
+    """The current flow run's own folder for the Great Expectations stores and Data Docs,
+    ``data_dir/runs/YYYY-MM/run-<flow run id>``: two runs of a period (one waiting for the
+    deployment's slot, one started from the command line) never write into the same
+    folder."""
+    run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    return (settings.data_dir / "runs" / period / f"run-{run_id}").resolve()
 
 
 def validate_with_cache(
@@ -228,11 +244,13 @@ def validate_with_cache(
     deleted is recomputed rather than trusted."""
     args = (settings, source, period, fetched, previous_rows, accept_flagged)
     result = validate_source.with_options(refresh_cache=force)(*args)
-    if result.baseline_path in _pending_paths():
-        return result  # just validated: its baseline is being written in the background
-    if not (Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()):
+    if result.baseline_path not in _pending_paths() and not (
+        Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()
+    ):  # neither just validated (its baseline being written) nor with its files
         get_run_logger().info("%s: cached validation's files are gone: validating again", source)
         result = validate_source.with_options(refresh_cache=True)(*args)
+    # every run shows its validation tables, a cached validation's too
+    publish_validation_artifacts(settings, result)
     return result
 
 
@@ -249,43 +267,89 @@ def _row(item) -> dict:
     return dict(item.__dict__)
 
 
-def publish_validation_artifacts(result: ValidatedExtract) -> None:
-    """One table per extract in the Prefect UI (expectation, success, unexpected count and
-    percent), plus the extract-level checks and a link to the Data Docs."""
-    key = f"validation-{result.source}-{result.period.replace('-', '')}"
+#: what a failing expectation does to the run (the table's ``effect`` column)
+EFFECT_BLOCKS = "blocks the run"
+EFFECT_REJECTS = "rejects the rows (counted by the reject-share gate)"
+EFFECT_WARNS = "warning only"
+
+
+def _effect(row: dict) -> str:
+    if row.get("gate"):
+        return EFFECT_BLOCKS
+    return EFFECT_WARNS if row.get("severity") == "warning" else EFFECT_REJECTS
+
+
+def validation_table(result: ValidatedExtract) -> list[dict]:
+    """The rows of an extract's validation table: the extract-level gates, then every
+    expectation; failing ones first; what each does when it fails (``effect``)."""
     rows = [
-        {
-            "expectation": r.get("expectation"),
-            "column": r.get("column"),
-            "success": r.get("success"),
-            "unexpected_count": r.get("unexpected_count"),
-            "unexpected_percent": round(float(r.get("unexpected_percent") or 0.0), 4),
-        }
-        for r in result.expectation_results
-    ]
-    rows += [
         {
             "expectation": f"extract: {c.get('name')}",
             "column": "",
             "success": c.get("passed"),
+            "effect": EFFECT_BLOCKS,
             "unexpected_count": c.get("value"),
             "unexpected_percent": c.get("threshold"),
+            "detail": c.get("detail") or "",
         }
         for c in result.extract_checks
     ]
-    create_table_artifact(
-        key=key,
-        table=rows,
-        description=(
-            f"{result.source} {result.period}: {result.rows_total:,} rows, "
-            f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%), "
-            f"{'passed' if result.passed else 'FAILED'}"
-            f"{' (accepted by operator)' if result.accepted_by_operator else ''}"
-        ),
+    rows += [
+        {
+            "expectation": r.get("expectation"),
+            "column": r.get("column"),
+            "success": r.get("success"),
+            "effect": _effect(r),
+            "unexpected_count": r.get("unexpected_count"),
+            "unexpected_percent": round(float(r.get("unexpected_percent") or 0.0), 4),
+            "detail": r.get("description") or "",
+        }
+        for r in result.expectation_results
+        if not r.get("gate")  # the gates are the extract-level rows above
+    ]
+    order = {EFFECT_BLOCKS: 0, EFFECT_REJECTS: 1, EFFECT_WARNS: 2}
+    # stable: within failing and passing rows, gates first, then the definition order
+    return sorted(rows, key=lambda row: (bool(row["success"]), order[row["effect"]]))
+
+
+def publish_validation_artifacts(settings: Settings, result: ValidatedExtract) -> None:
+    """One table per extract in the Prefect UI (failing expectations first, with what
+    each does to the run), and the link to the extract's page of the run's Data Docs."""
+    rows = validation_table(result)
+    failing = sum(1 for row in rows if not row["success"])
+    verdict = "passed" if result.passed else "FAILED"
+    if result.accepted_by_operator:
+        verdict = "failed, accepted by the operator"
+    put(
+        TableArtifact(
+            key=key_for("validation", result.period, result.source),
+            table=rows,
+            description=(
+                f"{result.source} {result.period}: {result.rows_total:,} rows, "
+                f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%), "
+                f"{verdict}; {failing} of {len(rows)} checks not met, listed first "
+                "(effect: what a failure does)"
+            ),
+        )
     )
     if result.data_docs_path:
-        create_link_artifact(
-            key=f"data-docs-{result.source}-{result.period.replace('-', '')}",
-            link=Path(result.data_docs_path).resolve().as_uri(),
-            link_text=f"Great Expectations Data Docs: {result.source} {result.period}",
+        put(data_docs_artifact(settings, result))
+
+
+def data_docs_artifact(settings: Settings, result: ValidatedExtract) -> MarkdownArtifact:
+    """A link to the extract's validation page of the run's Data Docs, or, without a
+    report server, where the page is (a browser does not open ``file://`` from the UI)."""
+    title = f"Great Expectations Data Docs: {result.source} {result.period}"
+    url = served_files.url_for(settings, result.data_docs_path)
+    if url is not None:
+        text = f"[{title}]({url})"
+    else:
+        text = (
+            f"**{title}**: no report server configured (`links.base_url`); the page is "
+            f"the file `{Path(result.data_docs_path).resolve()}`"
         )
+    return MarkdownArtifact(
+        key=key_for("data-docs", result.period, result.source),
+        markdown=text,
+        description=f"The extract-level validation of {result.source} {result.period} in the run's Data Docs",
+    )

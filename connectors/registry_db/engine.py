@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from connectors.files import open_private, private_dirs, restrict_file
 from connectors.registry_db.guard import guarded
+from core.errors import ConfigError
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -69,11 +70,18 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
         files: tuple[Path, ...] = ()
         if database and database != ":memory:" and not database.startswith("file:"):
             path = Path(database).expanduser().resolve()
-            private_dirs(path.parent)
-            try:  # an empty file is an empty SQLite database
-                open_private(path, exclusive=True).close()
-            except FileExistsError:
-                pass
+            try:
+                private_dirs(path.parent)
+                try:  # an empty file is an empty SQLite database
+                    open_private(path, exclusive=True).close()
+                except FileExistsError:
+                    pass
+            except OSError as exc:
+                raise ConfigError(
+                    f"the registry database {make_url(url).render_as_string(hide_password=True)} "
+                    f"cannot be created in {path.parent} ({exc.strerror})",
+                    hint="check database.url (or data_dir) in the settings",
+                ) from None
             files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         engine = sa.create_engine(
             parsed,

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
-from core.errors import DatabaseBusy, PublishConflict, RegistryDatabaseError
-
+from core.errors import ConfigError, DatabaseBusy, PublishConflict, RegistryDatabaseError
 from domain.privacy import mask_nik
 
 _NUMBER_RUN = re.compile(r"\d{8,}")
@@ -75,6 +74,11 @@ def guarded(what: str) -> Iterator[None]:
         primary = getattr(diag, "message_primary", None) or str(orig)
         if _is_transient(exc):
             raise DatabaseBusy(f"registry database unavailable while {what}: {label}") from exc
+        if "unable to open database file" in primary:  # SQLite: a path it cannot use
+            raise ConfigError(
+                f"the registry database file cannot be opened while {what}",
+                hint="check database.url (or data_dir) in the settings: the folder must exist and be writable",
+            ) from None
         constraint = getattr(diag, "constraint_name", None) or ""
         message = _scrub(primary)
         # the last guards: unique (period, version), one PUBLISHED release per period

@@ -71,20 +71,38 @@ def sftp_server(server_sample, tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def sigap_config(server_sample, sftp_server, tmp_path_factory) -> Path:
-    """The settings file every run of this folder uses (its data dir, registry and outbox
-    are under a temporary folder)."""
-    from devkit.demo import demo_quota
-    from core.settings import RuleSettings, Settings, SourcesSettings, to_toml
+def sigap_root(tmp_path_factory) -> Path:
+    """The folder of the runs' data dir, registry and outbox."""
+    return tmp_path_factory.mktemp("prefect-server-sigap")
 
-    root = tmp_path_factory.mktemp("prefect-server-sigap")
+
+@pytest.fixture(scope="package")
+def files_server(sigap_root):
+    """The report server (``infra/files_server.py``) over the runs' data dir and outbox,
+    on a free port of 127.0.0.1: the UI's links lead there (``links.base_url``)."""
+    from core.settings import LinkSettings, Settings
+    from infra.files_server import FilesServer
+
+    settings = Settings(data_dir=sigap_root / "data", links=LinkSettings(server_port=0))
+    with FilesServer(settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def sigap_config(server_sample, sftp_server, sigap_root, files_server) -> Path:
+    """The settings file every run of this folder uses (its data dir, registry and outbox
+    are under a temporary folder; its links lead to ``files_server``)."""
+    from devkit.demo import demo_quota
+    from core.settings import LinkSettings, RuleSettings, Settings, SourcesSettings, to_toml
+
     settings = Settings(
-        data_dir=root / "data",
+        data_dir=sigap_root / "data",
         mode="server",
         sources=SourcesSettings.served_by(sftp_server),
         rules=RuleSettings(quota=demo_quota(server_sample, FIRST_PERIOD)),
+        links=LinkSettings(base_url=files_server.url),
     )
-    config = root / "sigap.toml"
+    config = sigap_root / "sigap.toml"
     config.write_text(to_toml(settings), encoding="utf-8")
     return config
 

@@ -67,6 +67,35 @@ def start_monthly_run(period: str, config: str, *, force: bool = False) -> FlowR
     return run_deployment(name=MONTHLY, parameters=parameters, timeout=0, as_subflow=False)
 
 
+def retry(flow_run_id: UUID) -> None:
+    """*Retry* a finished run of a deployment, as the UI's button and ``prefect flow-run
+    retry`` do: the run is scheduled again (same run, next attempt) and the runner starts
+    it."""
+    from prefect.states import Scheduled
+
+    with _client() as client:
+        result = client.set_flow_run_state(flow_run_id, Scheduled(message="Retried"), force=True)
+    if result.status.value != "ACCEPT":
+        raise AssertionError(f"the retry of {flow_run_id} was refused: {result.details}")
+
+
+def cancel_if_unfinished(flow_run_id: UUID) -> None:
+    """Cancel a run that has not finished (a test's cleanup: a waiting run would go on)."""
+    from prefect.states import Cancelled
+
+    run = read_flow_run(flow_run_id)
+    if run.state is not None and not run.state.is_final():
+        with _client() as client:
+            client.set_flow_run_state(flow_run_id, Cancelled(message="test cleanup"), force=True)
+
+
+def start_deployment_run(parameters: dict, *, tags: list[str] | None = None) -> FlowRun:
+    """Create a run of the monthly deployment with these parameters; return at once."""
+    return run_deployment(
+        name=MONTHLY, parameters=parameters, timeout=0, as_subflow=False, tags=tags
+    )
+
+
 def read_flow_run(flow_run_id: UUID) -> FlowRun:
     with _client() as client:
         return client.read_flow_run(flow_run_id)
@@ -248,8 +277,13 @@ def wait_for_flow_log(flow_run_id: UUID, startswith: str, timeout: float = 60.0)
 
 
 # --------------------------------------------------------------------------------------
-# automations
+# deployments and automations
 # --------------------------------------------------------------------------------------
+
+
+def deployment(deployment_id: UUID):
+    with _client() as client:
+        return client.read_deployment(deployment_id)
 
 
 def deployment_automations(deployment_id: UUID) -> list:

@@ -5,6 +5,8 @@ an operator sees in the UI, and no personal data in anything the server stores a
 from __future__ import annotations
 
 import json
+import re
+import urllib.request
 
 import pytest
 
@@ -74,6 +76,69 @@ def test_run_has_the_operator_artifacts(monthly_run):
     progress = by_key[f"progress-{COMPACT}"][0]
     assert progress.type == "progress"
     assert float(progress.data) == pytest.approx(100.0)
+    # the card shows the percentage (the UI's card shows the description)
+    assert "100%" in progress.description and "6 of 6 stages" in progress.description
+
+
+def test_run_is_tagged_and_its_state_says_what_it_published(monthly_run):
+    run = prefect_api.read_flow_run(monthly_run.run.id)
+    assert {"sigap", f"period:{FIRST_PERIOD}", "mode:server", "published-v1"} <= set(run.tags)
+    assert run.state.message.startswith(f"{FIRST_PERIOD}: published release v1 (id ")
+
+
+def test_every_artifact_has_a_description_and_every_task_run_a_plain_name(monthly_run):
+    artifacts = prefect_api.artifacts(monthly_run.run.id)
+    assert artifacts
+    assert [a.key for a in artifacts if not (a.description or "").strip()] == []
+    names = [t.name for t in prefect_api.task_runs(monthly_run.run.id)]
+    assert "read-cases" in names and f"run-artifacts-{FIRST_PERIOD}" in names
+    # no random suffix such as read-cases-552 or run-artifacts-9f4
+    assert [n for n in names if re.search(r"-[0-9a-f]{3}$", n)] == []
+
+
+def test_validation_tables_list_failing_checks_first_with_their_effect(monthly_run):
+    by_key = _by_key(prefect_api.artifacts(monthly_run.run.id))
+    for source in Source:
+        rows = prefect_api.table_rows(by_key[f"validation-{source}-{COMPACT}"][0])
+        successes = [bool(row["success"]) for row in rows]
+        assert successes == sorted(successes), f"{source}: a failing check below a passing one"
+        assert {row["effect"] for row in rows} <= {
+            "blocks the run", "rejects the rows (counted by the reject-share gate)", "warning only",
+        }  # fmt: skip
+        gates = [row for row in rows if row["expectation"].startswith("extract: ")]
+        assert {row["effect"] for row in gates} == {"blocks the run"} and len(gates) == 2
+
+
+def test_the_report_is_in_the_ui_and_its_links_open(
+    monthly_run, sigap_settings, files_server, personal_data: PersonalData
+):
+    by_key = _by_key(prefect_api.artifacts(monthly_run.run.id))
+    # the report's tables in the UI itself: the same text as the outbox's .md
+    laporan = by_key[f"laporan-{COMPACT}"][0]
+    assert laporan.type == "markdown"
+    md = (sigap_settings.outbox / f"laporan_{COMPACT}_v1.md").read_text(encoding="utf-8")
+    assert laporan.data == md
+    # the report link leads to the report server, which serves the HTML report
+    [url] = re.findall(r"\((http://[^)]+)\)", by_key[f"report-{COMPACT}"][0].data)
+    assert url == f"{files_server.url}outbox/laporan_{COMPACT}_v1.html"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+        assert response.read() == (sigap_settings.outbox / f"laporan_{COMPACT}_v1.html").read_bytes()
+    # each extract's Data Docs link leads to its own validation page, not the index
+    pages = {}
+    for source in Source:
+        artifact = by_key[f"data-docs-{source}-{COMPACT}"][0]
+        [url] = re.findall(r"\((http://[^)]+)\)", artifact.data)
+        assert url.startswith(f"{files_server.url}runs/{FIRST_PERIOD}/run-{monthly_run.run.id}/data_docs/validations/{source}/extract/")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            pages[source] = response.read().decode("utf-8")
+        assert artifact.description
+    assert len(set(pages.values())) == 3
+    # what the links show carries no full NIK or name either
+    texts = [(f"data docs {source}", page) for source, page in pages.items()]
+    texts.append(("laporan", laporan.data))
+    assert find_leaks(texts, personal_data) == []
 
 
 def _run_texts(run_id) -> list[tuple[str, str]]:
@@ -125,3 +190,16 @@ def test_leak_scanner_finds_planted_personal_data(personal_data: PersonalData):
     leaks = find_leaks(texts, personal_data)
     assert [leak.split(":")[0] for leak in leaks] == ["nik", "nik in a longer number", "name"]
     assert all(nik not in leak and name not in leak for leak in leaks)
+
+
+def test_deployment_parameters_have_descriptions_and_types(served):
+    schema = prefect_api.deployment(served.id_of(prefect_api.MONTHLY)).parameter_openapi_schema
+    properties = schema["properties"]
+    assert set(properties) == {"period", "force", "accept_flagged", "config", "wait_for_deliveries"}
+    for name, prop in properties.items():
+        assert len(prop.get("description") or "") > 20, f"{name}: no description"
+    assert properties["force"]["type"] == "boolean"
+    # accept_flagged: a choice among the three sources, not free text
+    [array] = [t for t in properties["accept_flagged"]["anyOf"] if t.get("type") == "array"]
+    assert array["items"]["enum"] == [s.value for s in Source]
+    assert {t.get("type") for t in properties["wait_for_deliveries"]["anyOf"]} == {"boolean", "null"}

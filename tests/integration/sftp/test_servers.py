@@ -257,3 +257,39 @@ def test_local_sshd_stop_ends_its_processes(fresh_sshd):
             sftp.listdir(".")  # the session process is gone too
     finally:
         client.close()
+
+
+def test_embedded_says_nothing_when_a_client_resets_the_connection(fresh_embedded):
+    """A client that drops the connection mid-session (a reset, not a goodbye) is routine:
+    no "Socket exception: Connection reset by peer" reaches a console handler at level 0
+    (Prefect's console handler is one: the demo's console showed such lines as DEBUG)."""
+    import logging
+    import socket
+    import struct
+    import time
+
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(level=0)
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    server = fresh_embedded()
+    handler = Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        sock = socket.create_connection((server.host, server.port), timeout=10)
+        sock.sendall(b"SSH-2.0-sigap-test\r\n")
+        assert sock.recv(64).startswith(b"SSH-2.0-")  # the server's banner: it is talking
+        time.sleep(0.3)
+        # an abortive close: the server's next read fails with "Connection reset by peer"
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        time.sleep(1.0)
+    finally:
+        root.removeHandler(handler)
+    noise = [r.getMessage() for r in handler.records if r.name.startswith("devkit.sftp_server.")]
+    assert noise == []

@@ -100,3 +100,14 @@ def test_range_edges():
         previous_period("2000-01")
     with pytest.raises(ValueError, match="2099"):
         next_period("2099-12")
+
+
+def test_delivery_deadline_is_in_the_month_after_the_period_jakarta_time():
+    from datetime import UTC, datetime, time
+
+    from domain.periods import delivery_deadline
+
+    deadline = delivery_deadline("2026-11", 10, time(23, 59))
+    assert deadline.isoformat() == "2026-12-10T23:59:00+07:00"
+    assert deadline.astimezone(UTC) == datetime(2026, 12, 10, 16, 59, tzinfo=UTC)
+    assert delivery_deadline("2026-12", 10, time(23, 59)).isoformat() == "2027-01-10T23:59:00+07:00"

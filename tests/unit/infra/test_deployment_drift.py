@@ -67,3 +67,19 @@ def test_the_monthly_flow_needs_no_period_on_schedule():
     """A scheduled run passes no period: the flow derives it from the scheduled time."""
     flow = _load_entrypoint(_yaml_deployments()["monthly"]["entrypoint"])
     assert inspect.signature(flow.fn).parameters["period"].default is None
+
+
+def test_prefect_deploy_gives_the_parameters_types_and_descriptions():
+    """`prefect deploy` (infra/prefect.yaml) builds the parameter form from the entrypoint:
+    every parameter described, accept_flagged a choice of the three sources."""
+    from prefect.utilities.callables import parameter_schema_from_entrypoint
+
+    from domain.codes import Source
+
+    for name, dep in _yaml_deployments().items():
+        schema = parameter_schema_from_entrypoint(str(ROOT / dep["entrypoint"])).model_dump()
+        for parameter, prop in schema["properties"].items():
+            assert len(prop.get("description") or "") > 20, f"{name}.{parameter}: no description"
+    monthly = parameter_schema_from_entrypoint(str(ROOT / _yaml_deployments()["monthly"]["entrypoint"]))
+    [array] = [t for t in monthly.properties["accept_flagged"]["anyOf"] if t.get("type") == "array"]
+    assert array["items"]["enum"] == [s.value for s in Source]
