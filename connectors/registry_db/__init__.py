@@ -32,19 +32,29 @@ connection failures, lock timeouts, serialization failures, deadlocks) raises
 with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row values.
 """
 
-from core.errors import RegistryDatabaseError
-
-from connectors.registry_db.cases import cases, open_cases, resolve_cases, resolved_eligible_cases
+from connectors.registry_db.cases import (
+    ANSWER_COLUMNS,
+    answers,
+    cases,
+    empty_cases,
+    open_cases,
+    record_answers,
+    resolved_eligible_cases,
+    state_query,
+)
 from connectors.registry_db.engine import current_revision, make_engine, upgrade
-from connectors.registry_db.publishing import publish_release, record_deliveries
+from connectors.registry_db.publishing import publish_release, record_deliveries, same_inputs
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
+    current_releases,
     deliveries,
     find_entry,
     latest_release,
     population_changes,
     previous_accepted_delivery,
+    release,
     release_entries,
+    release_terminated_kpjs,
     releases,
     terminated_kpjs,
 )
@@ -58,19 +68,25 @@ from connectors.registry_db.rows import (
 )
 from connectors.registry_db.schema import (
     ACCEPTED_DELIVERY_STATUSES,
+    CASE_COLUMNS,
     CHANGE_COLUMNS,
     DELIVERY_COLUMNS,
+    case_state,
     extract_delivery,
     metadata,
     population_change,
     registry_entry,
     registry_release,
     reverification_case,
+    verification_answer,
 )
+from core.errors import RegistryDatabaseError
 from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
 
 __all__ = [
     "ACCEPTED_DELIVERY_STATUSES",
+    "ANSWER_COLUMNS",
+    "CASE_COLUMNS",
     "CHANGE_COLUMNS",
     "DELIVERY_COLUMNS",
     "ENTRY_COLUMNS",
@@ -83,9 +99,13 @@ __all__ = [
     "PublishRequest",
     "RegistryDatabaseError",
     "ReleaseRow",
+    "answers",
+    "case_state",
     "cases",
+    "current_releases",
     "current_revision",
     "deliveries",
+    "empty_cases",
     "extract_delivery",
     "find_entry",
     "latest_release",
@@ -96,14 +116,19 @@ __all__ = [
     "population_changes",
     "previous_accepted_delivery",
     "publish_release",
+    "record_answers",
     "record_deliveries",
     "registry_entry",
     "registry_release",
+    "release",
     "release_entries",
+    "release_terminated_kpjs",
     "releases",
-    "resolve_cases",
     "resolved_eligible_cases",
     "reverification_case",
+    "same_inputs",
+    "state_query",
     "terminated_kpjs",
     "upgrade",
+    "verification_answer",
 ]  # fmt: skip

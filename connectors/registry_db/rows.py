@@ -9,6 +9,8 @@ from typing import Any, Literal, Self
 
 import pandas as pd
 
+from domain.history import ReleaseRef
+
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
 
@@ -64,6 +66,11 @@ class PublishRequest:
     quota_summary: dict = field(default_factory=dict)
     deliveries: list[dict] = field(default_factory=list)
     force: bool = False
+    #: the previous period's release this one is built on (its terminations, baseline and
+    #: case state); ``None`` for the registry's first period. Publishing checks that it is
+    #: still the previous period's current, non-stale release, and builds the new case
+    #: state on its state (``case_plan`` is relative to it).
+    based_on_release_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,10 @@ class PublishOutcome:
     version: int
     period: str
     superseded_release_id: int | None
+    #: what the release is built on
+    based_on_release_id: int | None = None
+    #: the later releases this publication made stale (``domain.history.StaleMark``)
+    stale: tuple = ()
 
 
 class PendingRelease(int):
@@ -88,11 +99,25 @@ class PendingRelease(int):
 
     period: str
     version: int
+    #: the release it supersedes (``None`` for a period's first version)
+    replaces: int | None
+    #: the later releases it makes stale (``domain.history.StaleMark``), known before the
+    #: rows are loaded, so that the report can name them
+    stale: tuple
 
-    def __new__(cls, release_id: int, period: str, version: int) -> Self:
+    def __new__(
+        cls,
+        release_id: int,
+        period: str,
+        version: int,
+        replaces: int | None = None,
+        stale: tuple = (),
+    ) -> Self:
         obj = super().__new__(cls, release_id)
         obj.period = period
         obj.version = version
+        obj.replaces = replaces
+        obj.stale = tuple(stale)
         return obj
 
 
@@ -114,6 +139,19 @@ class ReleaseRow:
     accepted_flags: tuple[str, ...]
     validation: dict
     quota_summary: dict
+    based_on_release_id: int | None = None
+    stale_since: datetime | None = None
+    stale_because: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_since is not None
+
+    def ref(self) -> ReleaseRef:
+        """The ``domain.history.ReleaseRef`` of this release."""
+        return ReleaseRef(
+            self.release_id, self.period, self.version, self.based_on_release_id, self.stale
+        )
 
 
 @dataclass(frozen=True)
