@@ -132,6 +132,16 @@ class RuleSettings(BaseModel):
     )
 
 
+class RegistrySettings(BaseModel):
+    """The registry's period history (docs/DESIGN.md, "Period history")."""
+
+    first_period: str | None = Field(
+        None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="the registry's first period, `YYYY-MM`: it is reconciled without a previous period, every later period only on the current release of the one before it, and earlier periods are refused (default: the earliest period published)",
+    )
+
+
 class ValidationSettings(BaseModel):
     max_reject_share: float = Field(
         0.01, description="an extract with a larger share of rejected rows fails validation"
@@ -244,6 +254,7 @@ class Settings(BaseSettings):
     )
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     scale: ScaleSettings = Field(default_factory=ScaleSettings)
