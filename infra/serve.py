@@ -1,4 +1,4 @@
-"""``sigap serve``: both deployments served from this process (single machine, no work pool)."""
+"""``sigap serve``: the deployments served from this process (single machine, no work pool)."""
 
 from __future__ import annotations
 

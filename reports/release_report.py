@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from domain.codes import Decision
+from domain.history import VersionDiff
 from domain.privacy import mask_nik_series
 from domain.reference import city_kelurahan
 
@@ -24,6 +25,18 @@ _COLOURS = {
     "ENROLL": "#1565c0",
     "WAITLIST": "#90a4ae",
 }
+
+
+@dataclass
+class HistoryReport:
+    """The release's place in the period history: what it is built on, the later releases
+    it made stale, and (a version after the first) what changed since the previous
+    version. No personal data is rendered from it."""
+
+    based_on: str = ""
+    #: ``release_id``, ``period``, ``version``, ``because`` of each release made stale
+    stale: list[dict] = field(default_factory=list)
+    diff: VersionDiff | None = None
 
 
 @dataclass
@@ -47,6 +60,7 @@ class ReportData:
     escalated: pd.DataFrame | None = None
     verification_problems: int = 0
     monthly_contribution_idr: int = 16_800
+    history: HistoryReport | None = None
 
 
 def rupiah(value: float | None) -> str:
@@ -173,9 +187,52 @@ def render_markdown(data: ReportData) -> str:
         if "nik" in esc:
             esc["nik"] = mask_nik_series(esc["nik"])
         out += ["", "Escalated (open longer than allowed):", "", _md_table(esc.head(200), index=False)]
+    out += render_history(data.history)
     out += ["", "## Input digests", ""]
     out += [f"- {k}: `{v}`" for k, v in sorted(data.input_digests.items())]
     return "\n".join(out) + "\n"
+
+
+def render_history(history: HistoryReport | None) -> list[str]:
+    """The report's section on the period history (Markdown lines): the release it is
+    built on, the releases it made stale, and for a version after the first what changed
+    since the previous version (inputs by digest, rules, base release, decision changes
+    by old -> new decision; the people are in ``perubahan_keputusan_YYYYMM_vN.csv``)."""
+    if history is None:
+        return []
+    out = ["", "## Riwayat periode (period history)", ""]
+    out.append(f"- Built on: {history.based_on or 'no earlier release (the registry first period)'}")
+    if history.stale:
+        out += ["", "**Releases made stale by this version** (re-run them in order, e.g. "
+                f"`sigap run --period {min(s['period'] for s in history.stale)} --cascade`):", ""]
+        out += [f"- {s['period']} v{s['version']} (release {s['release_id']}): {s['because']}" for s in history.stale]
+    diff = history.diff
+    if diff is None:
+        return out
+    out += ["", f"### Perubahan sejak versi {diff.from_release.version} (changes since version {diff.from_release.version})", ""]
+    if diff.digests_changed:
+        rows = pd.DataFrame(
+            [{"input": k, "before": (old or "-")[:16], "now": (new or "-")[:16]} for k, (old, new) in sorted(diff.digests_changed.items())]
+        )
+        out += ["Inputs changed (sha256, first 16 hex digits):", "", _md_table(rows, index=False), ""]
+    else:
+        out += ["Inputs: the same files as the previous version.", ""]
+    if diff.rules_changed:
+        out.append(f"- Rules: `{diff.rules_changed[0]}` -> `{diff.rules_changed[1]}`")
+    if diff.base_changed:
+        old, new = diff.base_changed
+        out.append(f"- Base release changed: {old if old is not None else 'none'} -> {new if new is not None else 'none'}")
+    else:
+        out.append("- Base release: unchanged")
+    out.append("")
+    if diff.counts:
+        counts = pd.DataFrame({"decision change": list(diff.counts), "people": list(diff.counts.values())})
+        out += [f"Decisions changed for **{diff.people_changed:,}** people "
+                f"(person by person in `perubahan_keputusan_{diff.period.replace('-', '')}_v{diff.to_release.version}.csv`):",
+                "", _md_table(counts, index=False)]
+    else:
+        out.append("No decision changed.")
+    return out
 
 
 def _svg_stacked_bars(table: pd.DataFrame, title: str, width: int = 760) -> str:

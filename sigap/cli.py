@@ -7,6 +7,7 @@ what to do next and exits non-zero, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Optional
@@ -99,17 +100,93 @@ def run(
         Optional[list[str]],
         typer.Option("--accept-flagged", help="accept SOURCE for this run although it failed an extract-level check (repeatable; recorded on the release)"),
     ] = None,
+    cascade: Annotated[bool, typer.Option(help="then re-run every later period whose release is stale, in order")] = False,
 ) -> None:
-    """Reconcile one period against the configured SFTP servers and publish a release."""
+    """Reconcile one period against the configured SFTP servers and publish a release.
+
+    The period is built on the current release of the period before it: a period whose
+    previous period has no current release (or a stale one) is refused."""
     from flows.monthly import monthly_reconciliation
     from flows.runtime import local_flow_runs
 
     with local_flow_runs():
         summary = monthly_reconciliation(
             period=period, force=force, accept_flagged=accept_flagged or None,
-            config=str(config) if config else None,
+            config=str(config) if config else None, cascade=cascade,
         )
     print_summary(summary)
+
+
+@app.command()
+@_guard
+def backfill(
+    first: Annotated[str, typer.Option("--from", help="first period, YYYY-MM")],
+    last: Annotated[str, typer.Option("--to", help="last period, YYYY-MM (inclusive)")],
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option(help="publish a new version of every period even where nothing changed")] = False,
+) -> None:
+    """Reconcile consecutive periods in order, each as its own run (onboarding the months
+    before go-live, catching up after an outage); stops at the first failure."""
+    from flows.backfill import backfill as backfill_flow
+    from flows.runtime import local_flow_runs
+
+    with local_flow_runs():
+        done = backfill_flow(first=first, last=last, config=str(config) if config else None, force=force)
+    table = Table(title=f"SIGAP backfill {first}..{last}")
+    for column in ("period", "status", "version", "release"):
+        table.add_column(column)
+    for row in done:
+        table.add_row(row["period"], row["status"], f"v{row['version']}", str(row["release_id"]))
+    console.print(table)
+
+
+@app.command()
+@_guard
+def status(config: ConfigOpt = None) -> None:
+    """Every period with its current release: version, status, what it is built on, and
+    whether it is stale (a period it was built on has a newer version)."""
+    from sigap.lookups import registry_status
+
+    rows = registry_status(_settings(config))
+    if not rows:
+        console.print("the registry holds no release yet")
+        return
+    table = Table(title="SIGAP registry: current release per period")
+    for column in ("period", "version", "release", "status", "built on", "stale since", "why stale"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["period"], f"v{r['version']} of {r['versions']}", str(r["release_id"]), r["status"],
+            r["based_on"] or "-", r["stale_since"] or "-", r["stale_because"] or "-",
+        )
+    console.print(table)
+    stale = [r["period"] for r in rows if r["status"] == "STALE"]
+    if stale:
+        console.print(f"stale: {', '.join(stale)}: re-run them in order with `sigap run --period {stale[0]} --cascade`")
+
+
+@app.command()
+@_guard
+def diff(
+    period: PeriodOpt,
+    from_version: Annotated[Optional[int], typer.Option("--from", help="older version (default: the one before --to)")] = None,
+    to_version: Annotated[Optional[int], typer.Option("--to", help="newer version (default: the latest)")] = None,
+    show_people: Annotated[bool, typer.Option(help="also list the people whose decision changed (full NIK and name: the operator's look-up)")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """What changed between two versions of a period: input files (digests), rules, base
+    release, and the decision changes (counts by old -> new decision)."""
+    from sigap.lookups import diff_versions
+
+    result = diff_versions(_settings(config), period, from_version, to_version)
+    for line in result.lines():
+        console.print(line, markup=False, highlight=False)
+    if show_people and result.changes is not None and len(result.changes):
+        # one line per person, |-separated like the outbox file (no wrapping of NIKs)
+        console.print("|".join(result.changes.columns), markup=False, highlight=False, soft_wrap=True)
+        for row in result.changes.itertuples(index=False):
+            text = "|".join("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in row)
+            console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -187,7 +264,8 @@ def verify_results(
     period: Annotated[Optional[str], typer.Option(help="period the results belong to (default: from the file name)")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Check a re-verification results file and place it where the next run picks it up."""
+    """Check a re-verification results file and record its answers for its period: every
+    run of that period applies them (re-run the period if it is already published)."""
     from sigap.lookups import stage_verification_results
 
     console.print(stage_verification_results(_settings(config), file, period))
@@ -208,8 +286,9 @@ def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
 @app.command()
 @_guard
 def serve(config: ConfigOpt = None) -> None:
-    """Serve both flows from this process (schedule, concurrency limit 1, event trigger):
-    a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL)."""
+    """Serve the deployments from this process (schedule, concurrency limit 1, event
+    trigger, backfill): a single-machine setup without a work pool. Needs a Prefect server
+    (PREFECT_API_URL)."""
     from infra.serve import serve_flows
 
     serve_flows(str(config) if config else None)

@@ -4,6 +4,7 @@ files (staged, then moved into place only once the transaction has committed).""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +19,20 @@ from connectors import registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
 from core.settings import Settings
+from core.errors import RegistryMoved
 from domain import cases as case_rules
+from domain import history as period_history
+from domain.codes import ReleaseStatus
 from domain.periods import compact
 from domain.reconcile import Reconciliation
 from domain.rules import rule_parameters
-from reports.release_report import ReportData, decisions_by_kecamatan, render_html, render_markdown
+from reports.release_report import (
+    HistoryReport,
+    ReportData,
+    decisions_by_kecamatan,
+    render_html,
+    render_markdown,
+)
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 from tasks.validate import wait_for_baselines
@@ -49,6 +59,10 @@ class VerificationInput:
     problems: pd.DataFrame | None = None
     #: the reconcile input: every resolved case's verdict (history + this period)
     verified: pd.DataFrame | None = None
+    #: answers recorded for this period by ``sigap verify-results``: how many rows, and one
+    #: digest of the files they came from (an input of the release)
+    recorded_rows: int = 0
+    recorded_sha256: str | None = None
 
 
 @dataclass
@@ -83,6 +97,17 @@ class RunSummary:
     timings: list = field(default_factory=list)
     #: decisions per kecamatan (rows of counts, no personal data)
     kecamatan_table: list[dict] = field(default_factory=list)
+    #: the release this one is built on (``None``: the registry's first period)
+    based_on_release_id: int | None = None
+    based_on: str = ""
+    #: the later releases this run made stale: ``release_id``, ``period``, ``version``,
+    #: ``because`` (one sentence)
+    stale: list[dict] = field(default_factory=list)
+    #: for a version after the first: what changed since the previous version (counts,
+    #: digests, base; no personal data) and the outbox file with the people
+    version_diff: dict | None = None
+    #: with ``--cascade``: the later stale periods re-run after this one
+    cascade: list[dict] = field(default_factory=list)
 
     @property
     def needs_reverification(self) -> bool:
@@ -97,6 +122,30 @@ class RunSummary:
             )
         superseded = f", supersedes id {self.superseded_release_id}" if self.superseded_release_id else ""
         return f"{self.period}: published release v{self.version} (id {self.release_id}{superseded}): {counts}"
+
+    def history_lines(self) -> list[str]:
+        """What the release is built on, what this run made stale, what changed since the
+        previous version, and the cascade (no personal data)."""
+        out = [f"built on: {self.based_on or 'nothing (the registry first period)'}"]
+        if self.version_diff:
+            d = self.version_diff
+            inputs = ", ".join(d.get("digests_changed", [])) or "none"
+            base = "changed" if d.get("base_changed") else "unchanged"
+            pairs = "; ".join(f"{k} {v:,}" for k, v in d.get("counts", {}).items()) or "none"
+            out.append(
+                f"since v{d.get('from_version')}: inputs changed: {inputs}; base release {base}; "
+                f"decision changes: {pairs}"
+            )
+        if self.stale:
+            names = ", ".join(f"{s['period']} v{s['version']} (id {s['release_id']})" for s in self.stale)
+            first = min(s["period"] for s in self.stale)
+            out.append(
+                f"made stale: {names}: re-run them in order "
+                f"(`sigap run --period {first} --cascade`)"
+            )
+        for step in self.cascade:
+            out.append(f"cascade: {step['period']} {step['status']} v{step['version']} (id {step['release_id']})")
+        return out
 
     def lines(self) -> list[str]:
         q = self.quota
@@ -117,6 +166,7 @@ class RunSummary:
                 f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, "
                 f"escalated {self.cases_escalated:,}; JKM claim alerts {self.jkm_claim_alerts:,}"
             ),
+            *self.history_lines(),
             f"registry: {self.database}",
             f"outbox: {self.outbox}",
         ]
@@ -141,16 +191,23 @@ def still_open(all_cases: pd.DataFrame, verification: VerificationInput) -> pd.D
 
 @task(name="read-verification-results", cache_policy=NONE)
 def read_verification(
-    settings: Settings, period: str, fetched: FetchedFile | None, all_cases: pd.DataFrame
+    settings: Settings,
+    period: str,
+    fetched: FetchedFile | None,
+    all_cases: pd.DataFrame,
+    recorded: pd.DataFrame | None = None,
 ) -> VerificationInput:
-    """Validate this period's results file (if any), match it to open cases, and build the
-    reconcile input from every resolved case so far."""
+    """Validate this period's results file (if any), add the answers recorded for the
+    period (``sigap verify-results``), match them to the cases open at the end of the
+    base release (``all_cases``: the base's state), and build the reconcile input from
+    every case resolved in that state plus this period's answers."""
     from expectations.validate import validate_verification_results
 
     logger = get_run_logger()
     out = VerificationInput()
     open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
     new_verified = None
+    rows: list[pd.DataFrame] = []
     if fetched is not None:
         results = validate_verification_results(
             Path(fetched.path),
@@ -160,16 +217,28 @@ def read_verification(
             max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
         )
         results.raise_if_unusable()
+        rows.append(results.accepted)
+        out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total)
+    if recorded is not None and len(recorded):
+        # the same file fetched and recorded is applied once
+        extra = recorded[recorded["file_sha256"] != (fetched.sha256 if fetched is not None else None)]
+        if len(extra):
+            rows.append(extra.drop(columns=["file_sha256"]))
+            out.recorded_rows = len(extra)
+            out.recorded_sha256 = hashlib.sha256(
+                " ".join(sorted(set(extra["file_sha256"]))).encode()
+            ).hexdigest()
+    if rows:
+        columns = list(registry_db.ANSWER_COLUMNS)
+        combined = pd.concat([r.reindex(columns=columns) for r in rows], ignore_index=True)
+        combined = combined.drop_duplicates(subset=[c for c in columns if c != "_line"])
         resolved, new_verified, problems = case_rules.apply_verification_results(
-            results.accepted, open_cases, period
+            combined, open_cases, period
         )
-        out = VerificationInput(
-            file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total,
-            resolved=resolved, problems=problems,
-        )
+        out.resolved, out.problems = resolved, problems
         logger.info(
-            "re-verification results: %s rows, %s applied, %s problems",
-            results.rows_total, len(resolved), len(problems),
+            "re-verification results: %s rows (%s recorded by verify-results), %s applied, %s problems",
+            len(combined), out.recorded_rows, len(resolved), len(problems),
         )
     history = case_rules.verified_from_cases(all_cases)
     frames = [f for f in (history, new_verified) if f is not None and len(f)]
@@ -196,10 +265,14 @@ def publish_period(
     digests: dict[str, str],
     accepted_flags: list[str],
     force: bool,
+    based_on_release_id: int | None = None,
+    base_label: str = "",
 ) -> RunSummary:
-    """One transaction for the release, its entries, changes and cases; the outbox files
-    are written to a staging folder inside it (in a worker thread, while the database
-    loads the rows) and moved into place after the commit."""
+    """One transaction for the release, its entries, changes and case state (built on
+    ``based_on_release_id``); the outbox files are written to a staging folder inside it
+    (in a worker thread, while the database loads the rows) and moved into place after
+    the commit. A version after the first also gets what changed since the previous
+    version: a report section and ``perubahan_keputusan_YYYYMM_vN.csv``."""
     logger = get_run_logger()
     wait_for_baselines()  # the release refers to the baselines: they are complete first
     params = rule_parameters(settings)
@@ -212,34 +285,6 @@ def publish_period(
     case_rows = registry_db.CasePlanRows(opened=plan.opened, seen=plan.seen, resolved=plan_resolved)
     report_box: dict = {}
     staged_box: dict = {}
-
-    def build_report(release_id: int, version: int, status: str) -> ReportData:
-        return ReportData(
-            period=period, version=version, release_id=release_id, status=status,
-            rules_version=result.rules_version, input_digests=digests,
-            accepted_flags=list(accepted_flags), counts=result.counts,
-            reason_counts=result.reason_counts, quota=dataclasses.asdict(result.quota),
-            entries=result.entries, changes=changes, validations=validations,
-            cases_opened=len(plan.opened), cases_seen=len(plan.seen),
-            cases_resolved=len(plan_resolved), escalated=plan.escalated,
-            verification_problems=0 if verification.problems is None else len(verification.problems),
-            monthly_contribution_idr=params.monthly_contribution_idr,
-        )
-
-    def write_outbox(pending: registry_db.PendingRelease) -> None:
-        release_id, version = int(pending), pending.version
-        tag = f"{compact(period)}_v{version}"
-        staged = outbox.staging(tag)
-        staged_box["staged"] = staged
-        entries = result.entries.assign(release_id=release_id)
-        staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
-        mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
-        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
-        data = build_report(release_id, version, "PUBLISHED")
-        md = render_markdown(data)
-        staged.write_text(f"laporan_{tag}.md", md)
-        staged.write_text(f"laporan_{tag}.html", render_html(data, md))
-        report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
 
     request = registry_db.PublishRequest(
         period=period,
@@ -257,7 +302,62 @@ def publish_period(
         quota_summary=dataclasses.asdict(result.quota),
         deliveries=[_delivery_row(v) for v in validations],
         force=force,
+        based_on_release_id=based_on_release_id,
     )
+    try:
+        previous = _previous_version(engine, request)
+    except BaseException:
+        engine.dispose()
+        raise
+    diff_box: dict = {}
+
+    def build_report(pending: registry_db.PendingRelease, status: str) -> ReportData:
+        return ReportData(
+            period=period, version=pending.version, release_id=int(pending), status=status,
+            rules_version=result.rules_version, input_digests=digests,
+            accepted_flags=list(accepted_flags), counts=result.counts,
+            reason_counts=result.reason_counts, quota=dataclasses.asdict(result.quota),
+            entries=result.entries, changes=changes, validations=validations,
+            cases_opened=len(plan.opened), cases_seen=len(plan.seen),
+            cases_resolved=len(plan_resolved), escalated=plan.escalated,
+            verification_problems=0 if verification.problems is None else len(verification.problems),
+            monthly_contribution_idr=params.monthly_contribution_idr,
+            history=HistoryReport(
+                based_on=base_label,
+                stale=[dataclasses.asdict(m) for m in pending.stale],
+                diff=diff_box.get("diff"),
+            ),
+        )
+
+    def write_outbox(pending: registry_db.PendingRelease) -> None:
+        release_id, version = int(pending), pending.version
+        if pending.replaces != (None if previous is None else previous[0].release_id):
+            raise RegistryMoved(f"another version of {period} was published while this one was prepared")
+        tag = f"{compact(period)}_v{version}"
+        staged = outbox.staging(tag)
+        staged_box["staged"] = staged
+        entries = result.entries.assign(release_id=release_id)
+        staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
+        mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
+        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
+        if previous is not None:
+            old, before = previous
+            diff = period_history.version_diff(
+                period, old.ref(),
+                period_history.ReleaseRef(release_id, period, version, based_on_release_id),
+                old.input_digests, digests, before, result.entries,
+                from_rules=old.rules_version, to_rules=result.rules_version,
+            )  # fmt: skip
+            name = f"perubahan_keputusan_{tag}.csv"
+            staged.write_csv(name, diff.changes[list(period_history.DECISION_CHANGE_COLUMNS)])
+            diff_box["diff"] = diff
+            diff_box["file"] = str(settings.outbox / name)
+        data = build_report(pending, ReleaseStatus.PUBLISHED.value)
+        md = render_markdown(data)
+        staged.write_text(f"laporan_{tag}.md", md)
+        staged.write_text(f"laporan_{tag}.html", render_html(data, md))
+        report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
+
     try:
         # the outbox files are rendered and staged while the database loads the rows
         outcome = registry_db.publish_release(engine, request, while_loading=write_outbox)
@@ -268,15 +368,19 @@ def publish_period(
     finally:
         engine.dispose()
     files: list[str] = []
-    if outcome.status == "PUBLISHED":
+    published = outcome.status == ReleaseStatus.PUBLISHED.value
+    if published:
         files = [str(p) for p in staged_box["staged"].commit()]
         if settings.sources.outbound is not None:
             upload_outbox(settings, files)
         logger.info("published %s v%s: %s outbox files", period, outcome.version, len(files))
+        for mark in outcome.stale:
+            logger.warning("stale: %s", mark.because)
     else:
         if "staged" in staged_box:
             staged_box["staged"].discard()
-        logger.info("%s: inputs and rules unchanged since v%s: nothing new published", period, outcome.version)
+        logger.info("%s: inputs, rules and base unchanged since v%s: nothing new published", period, outcome.version)
+    diff = diff_box.get("diff") if published else None
     reasons = result.entries["reasons"]
     return RunSummary(
         period=period,
@@ -302,10 +406,39 @@ def publish_period(
         database=_safe_url(settings.database_url),
         outbox=str(settings.outbox),
         outbox_files=files,
-        report_md=report_box.get("md") if outcome.status == "PUBLISHED" else None,
-        report_html=report_box.get("html") if outcome.status == "PUBLISHED" else None,
+        report_md=report_box.get("md") if published else None,
+        report_html=report_box.get("html") if published else None,
         kecamatan_table=decisions_by_kecamatan(result.entries).reset_index().to_dict("records"),
+        based_on_release_id=outcome.based_on_release_id,
+        based_on=base_label,
+        stale=[dataclasses.asdict(m) for m in outcome.stale],
+        version_diff=None if diff is None else _diff_summary(diff, diff_box.get("file")),
     )
+
+
+def _previous_version(engine, request: registry_db.PublishRequest):
+    """``(release, entries)`` of the period's current release when publishing would make
+    a new version of it (for the decision changes), else ``None``: the first version, or
+    a run that will publish nothing (its entries are not read then)."""
+    latest = registry_db.latest_release(engine, request.period)
+    if latest is None or (not request.force and registry_db.same_inputs(latest, request)):
+        return None
+    columns = list(period_history.DIFF_ENTRY_COLUMNS)
+    return latest, registry_db.release_entries(engine, latest.release_id, columns=columns)
+
+
+def _diff_summary(diff: period_history.VersionDiff, file: str | None) -> dict:
+    """The version diff without personal data (summary, UI, logs)."""
+    return {
+        "from_version": diff.from_release.version,
+        "from_release_id": diff.from_release.release_id,
+        "digests_changed": sorted(diff.digests_changed),
+        "rules_changed": diff.rules_changed is not None,
+        "base_changed": diff.base_changed is not None,
+        "counts": dict(diff.counts),
+        "people": diff.people_changed,
+        "file": file,
+    }
 
 
 def _safe_url(url: str) -> str:

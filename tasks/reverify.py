@@ -46,7 +46,8 @@ def write_worklists(settings: Settings, period: str) -> WorklistSummary:
         release = registry_db.latest_release(engine, period)
         if release is None:
             raise SigapError(f"no published release for {period}: run the monthly reconciliation first")
-        cases = registry_db.open_cases(engine)
+        # the cases open at the end of this release (never those of a later period)
+        cases = registry_db.open_cases(engine, release_id=release.release_id)
         # only the entries the open cases point at (by KPJ or NIK): a few hundred rows, not
         # the release's half a million. A KPJ is on one entry per release at most (the
         # BPJS extract's KPJs are unique), so the worklists see the same rows.

@@ -4,14 +4,21 @@ The tables are those of ``contracts/REGISTRY.md`` (their names are a public inte
 the columns and the ``extract_delivery`` table the pipeline needs. The same code runs on
 SQLite (the default: a file) and PostgreSQL (production); the URL decides.
 
-Publishing (:func:`publish_release`) is one transaction: the release row, its entries, the
-population changes, the re-verification case plan and the extract deliveries are all
-written, or none is. Two runs of one period never publish at once: the transaction starts by
-taking a per-period lock (PostgreSQL ``pg_advisory_xact_lock``, SQLite ``BEGIN IMMEDIATE``)
-and only then reads the latest version, so of two identical concurrent runs one publishes
-and the other finds the release it would have made (``UNCHANGED``). The unique
+Publishing (:func:`publish_release`) is one transaction: the release row (with the
+release it is built on, ``based_on_release_id``), its entries, the population changes,
+its case state (the base's state with the case plan applied), the extract deliveries and
+the stale marks of the later releases built on the version it supersedes are all
+written, or none is. Two runs never publish at once: the transaction starts by taking a
+per-period lock and then a registry-wide one (PostgreSQL ``pg_advisory_xact_lock``,
+SQLite ``BEGIN IMMEDIATE``) and only then reads the latest version, so of two identical
+concurrent runs one publishes and the other finds the release it would have made
+(``UNCHANGED``), and a base is checked against every other commit. The unique
 ``(period, version)`` constraint and a partial unique index "one PUBLISHED release per
 period" are the last guards.
+
+Cases are kept per release (``case_state``: each release's OPEN cases and the ones it
+resolved); ``reverification_case`` is a view of the latest period's current release's
+state, and :func:`cases` reads the state as of any release (``release_id=``).
 
 The modules: ``schema`` (tables), ``engine`` (engines, migrations, locks), ``publishing``
 (:func:`publish_release`), ``bulk`` (frames to rows, COPY), ``cases`` (case plans),
