@@ -13,8 +13,10 @@ from alembic.runtime.migration import MigrationContext
 from connectors import registry_db as db
 from connectors.registry_db import engine as engine_module
 
-#: the head revision (the only place the tests name it)
+#: the head revision, and the one before the period history (the only places the tests
+#: name them)
 HEAD = "0005"
+BEFORE_HISTORY = "0004"
 TABLES = {"registry_release", "registry_entry", "population_change", "extract_delivery",
           "case_state", "verification_answer"}  # fmt: skip
 VIEWS = {"reverification_case"}
@@ -484,7 +486,7 @@ def _insert_case(conn, case_id: str, opened: int, last_seen: int, status: str = 
     )
 
 
-def test_0005_carries_an_existing_history_into_the_period_history(db_url, make_request, digests_for):
+def test_the_period_history_migration_carries_an_existing_history(db_url, make_request, digests_for):
     """A registry of 0004 whose September was re-run after October was published (the
     issue's first scenario): October v1 is found stale, every release records what it was
     built on, the cases' last state becomes the current one (periods_open counting
@@ -493,7 +495,7 @@ def test_0005_carries_an_existing_history_into_the_period_history(db_url, make_r
     run. Downgrading gives the 0004 table back, with that answer closing its case."""
     from alembic import command
 
-    db.upgrade(db_url, "0004")
+    db.upgrade(db_url, BEFORE_HISTORY)
     engine = db.make_engine(db_url)
     try:
         with engine.begin() as conn:
@@ -544,7 +546,7 @@ def test_0005_carries_an_existing_history_into_the_period_history(db_url, make_r
         assert db.latest_release(engine, "2026-10").stale_since is None
 
         with engine.connect() as conn, conn.begin():
-            command.downgrade(engine_module._alembic_config(conn), "0004")
+            command.downgrade(engine_module._alembic_config(conn), BEFORE_HISTORY)
         with engine.connect() as conn:
             table = {
                 r.case_id: r
