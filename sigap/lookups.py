@@ -160,7 +160,7 @@ def registry_status(settings: Settings) -> list[dict]:
         every = registry_db.releases(engine)
     finally:
         engine.dispose()
-    labels = {r.release_id: r.ref().label for r in every}
+    labels = {r.release_id: f"{r.period} v{r.version} #{r.release_id}" for r in every}
     out: list[dict] = []
     for r in every:
         if r.status != ReleaseStatus.PUBLISHED:

@@ -117,7 +117,7 @@ class RunSummary:
         counts = ", ".join(f"{k} {v:,}" for k, v in self.counts.items())
         if self.status == "UNCHANGED":
             return (
-                f"{self.period}: same inputs and rules as release v{self.version} "
+                f"{self.period}: same inputs, rules and base release as release v{self.version} "
                 f"(id {self.release_id}): nothing new published"
             )
         superseded = f", supersedes id {self.superseded_release_id}" if self.superseded_release_id else ""
