@@ -264,6 +264,27 @@ def test_a_corrected_resend_of_an_earlier_period(
         _assert_same_history(engine, in_order)
         # and a third run has nothing new to publish
         assert monthly_reconciliation(period=P3, config=config).status == "UNCHANGED"
+
+        # a kelurahan answer recorded with `sigap verify-results` for October: October's
+        # next run applies it to the case open at the end of September v2
+        from core.settings import load_settings
+        from sigap.lookups import stage_verification_results
+
+        case = registry_db.open_cases(engine, release_id=september.release_id).iloc[0]
+        results = tmp_path / "HASIL_VERIFIKASI_202610.csv"
+        results.write_text(
+            "CASE_ID|NIK|HASIL|NIK_BARU|CATATAN|PETUGAS|TGL_VERIFIKASI\n"
+            f"{case.case_id}|{case.nik}|LAYAK||dicek|Petugas A|2026-10-20\n"
+        )
+        Path(f"{results}.sha256").write_text(f"{hashlib.sha256(results.read_bytes()).hexdigest()}  {results.name}\n")
+        told = stage_verification_results(load_settings(config), results, None)
+        assert "1 answers recorded for 2026-10" in told and "1 cases to close" in told
+        answered = monthly_reconciliation(period=P3, config=config)
+        assert answered.version == 3 and answered.cases_resolved >= 1
+        assert "verifikasi_staged" in registry_db.latest_release(engine, P3).input_digests
+        assert registry_db.cases(engine).set_index("case_id").loc[case.case_id, "status"] == "RESOLVED_ELIGIBLE"
+        assert registry_db.cases(engine, release_id=september.release_id).set_index("case_id").loc[
+            case.case_id, "status"] == "OPEN"  # September's state is not rewritten
     finally:
         engine.dispose()
 
