@@ -41,6 +41,11 @@ class DatabaseBusy(TransientError):
     pass
 
 
+class RegistryMoved(TransientError):
+    """The registry changed under a run while it was publishing (another version of the
+    period was published meanwhile): retrying re-reads it."""
+
+
 class ConfigError(SigapError):
     hint = "check the settings (sigap settings show) and the credentials"
 
@@ -122,6 +127,14 @@ class ValidationFailed(DataError):
         super().__init__(message, file=file, hint=hint)
 
 
+class PeriodOutOfOrder(DataError):
+    """A period cannot be reconciled yet: the period before it has no current release, or
+    that release is stale, or the period comes before the registry's first period. The
+    message names what is missing; the hint names the command to run."""
+
+    hint = "reconcile the periods in order (sigap backfill --from YYYY-MM --to YYYY-MM)"
+
+
 class RegistryDatabaseError(SigapError):
     """The database refused an operation for a reason that is not transient: a constraint
     or a type on write, a missing table on read (the database is not migrated).
@@ -137,6 +150,12 @@ class RegistryDatabaseError(SigapError):
 
 
 class PublishConflict(SigapError):
-    """Another run is publishing the same period right now."""
+    """Another run is publishing the same period right now, or the release this period was
+    computed on is no longer its base."""
 
     hint = "wait for the other run to finish, then re-run if needed"
+
+
+class SequenceStopped(SigapError):
+    """A run of several periods in order (``sigap backfill``, ``--cascade``) stopped at the
+    first period that failed; the message says what was done and what was not run."""

@@ -190,6 +190,16 @@ class RuleSettings(_Table):
         return self
 
 
+class RegistrySettings(_Table):
+    """The registry's period history (docs/DESIGN.md, "Period history")."""
+
+    first_period: str | None = Field(
+        None,
+        pattern=r"^20\d\d-(0[1-9]|1[0-2])$",
+        description="the registry's first period, `YYYY-MM`: it is reconciled without a previous period, every later period only on the current release of the one before it, and earlier periods are refused (default: the earliest period published)",
+    )
+
+
 def _default_tolerances() -> dict[str, float]:
     return {"dukcapil": 0.10, "dtsen": 0.10, "bpjstk": 0.10}
 
@@ -380,6 +390,7 @@ class Settings(BaseSettings):
     )
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)

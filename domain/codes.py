@@ -17,6 +17,13 @@ class Source(StrEnum):
     BPJSTK = "bpjstk"
 
 
+class ReleaseStatus(StrEnum):
+    """``registry_release.status``: a period's current release, and its earlier versions."""
+
+    PUBLISHED = "PUBLISHED"
+    SUPERSEDED = "SUPERSEDED"
+
+
 class Decision(StrEnum):
     KEEP = "KEEP"
     REVERIFY = "REVERIFY"

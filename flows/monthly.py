@@ -4,6 +4,11 @@ One run per period, named ``reconcile-YYYY-MM``. Scheduled runs derive the perio
 their scheduled time (the previous month in Jakarta time); operators re-run a period after
 a provider's fix with ``sigap run --period YYYY-MM`` or from the Prefect UI.
 
+A period is built on the current release of the period before it (its terminations,
+change-detection baseline and cases); a period whose previous period has no current
+release, or a stale one, is refused before anything is downloaded. A new version makes
+the later releases built on the old one stale; ``cascade`` re-runs them in order.
+
 Reconciliation and change detection run in the flow's process, or, with
 ``scale.partitions > 1`` in the settings, on partitions by NIK as mapped task runs (on a
 Dask cluster when one is configured); the result is identical. Everything else stays in
@@ -24,13 +29,14 @@ from core.errors import DeliveriesIncomplete, SigapError, ValidationFailed
 from core.memory import frozen_heap, use_memory_pool
 from core.settings import load_settings
 from domain.changes import COMPARED_COLUMNS
-from domain.codes import Source
+from domain.codes import ReleaseStatus, Source
 from domain.identity import nik_memo
 from domain.periods import delivery_deadline, parse_period, period_for_schedule
 from domain.rules import rule_parameters
 from flows.runtime import Period, quiet_data_errors
 from tasks import (
     deliver,
+    history,
     ingest,
     outcome,
     partitioned,
@@ -71,6 +77,7 @@ def monthly_reconciliation(
     accept_flagged: list[SourceName] | None = None,
     config: str | None = None,
     wait_for_deliveries: bool | None = None,
+    cascade: bool = False,
 ) -> publish.RunSummary:
     """Reconcile one period and publish a release.
 
@@ -87,6 +94,8 @@ def monthly_reconciliation(
         wait_for_deliveries: when an extract is not delivered yet, wait for it (the run is
             rescheduled every `late_deliveries.poll_minutes`, holding no worker) until the
             deadline (`late_deliveries.deadline_day`); empty: wait only in scheduled runs.
+        cascade: then re-run every later period whose release is stale, in order (each
+            as its own ``reconcile-YYYY-MM`` run), stopping at the first failure.
     """
     period = resolve_period(period)
     quiet_data_errors()
@@ -94,7 +103,7 @@ def monthly_reconciliation(
         settings = load_settings(config)
         outcome.start(period, settings.mode)
         _await_deliveries(settings, period, wait_for_deliveries)
-        summary = _reconcile(period, force, accept_flagged, config)
+        summary = _reconcile(period, force, accept_flagged, config, cascade)
     except SigapError as exc:
         return outcome.failed(exc, period)
     tag = (
@@ -146,6 +155,7 @@ def _reconcile(
     force: bool,
     accept_flagged: list[str] | None,
     config: str | None,
+    cascade: bool = False,
 ) -> publish.RunSummary:
     """The run itself (the flow above handles how it ends)."""
     logger = get_run_logger()
@@ -153,6 +163,7 @@ def _reconcile(
     partitioned.check_partition_api(settings.scale)  # before any download, not after
     # what earlier runs left undelivered (a crash after their database commit) first
     repaired = deliver.complete_deliveries_task(settings)
+    base = registry.check_period_order(settings, period)  # in order, or refused here
     params = rule_parameters(settings)
     accepted = sorted({Source(s).value for s in (accept_flagged or [])})
     progress = StageProgress(
@@ -170,7 +181,8 @@ def _reconcile(
             with progress.stage("download"):
                 results_future = ingest.fetch_verification_results.submit(settings, period)
                 first_future = ingest.fetch_extract.submit(settings, first, period)
-                previous = registry.read_previous_state(settings, period)  # meanwhile
+                previous = registry.read_previous_state(settings, period, base)  # meanwhile
+                recorded = registry.read_answers(settings, period)
                 fetched = {first: first_future.result()}
                 fetch_futures = {
                     s: ingest.fetch_extract.submit(settings, s, period) for s in others
@@ -222,9 +234,10 @@ def _reconcile(
                 with progress.stage("reconcile"):
                     digests = {str(s): v.sha256 for s, v in validations.items()}
                     frames = reconcile.load_frames(settings, period, digests)
-                    all_cases = registry.read_cases(settings)
+                    # the cases as of the end of the base release (not the latest state)
+                    all_cases = registry.read_cases(settings, previous.previous_release_id)
                     verification = publish.read_verification(
-                        settings, period, verification_file, all_cases
+                        settings, period, verification_file, all_cases, recorded
                     )
                     result = partitions.reconcile(
                         period, frames, params, previous.terminated_kpjs, verification.verified
@@ -253,6 +266,8 @@ def _reconcile(
             with progress.stage("publish"):
                 if verification_file is not None:
                     digests["verifikasi"] = verification_file.sha256
+                if verification.recorded_sha256 is not None:
+                    digests["verifikasi_staged"] = verification.recorded_sha256
                 summary = publish.publish_period(
                     settings,
                     period,
@@ -265,15 +280,18 @@ def _reconcile(
                     accepted,
                     force,
                     money,
+                    previous.previous_release_id,
+                    previous.base_label,
                 )
             summary.deliveries = repaired.line()
             with progress.stage("report"):
                 summary.timings = list(progress.timings)
                 report.publish_run_artifacts(summary, settings)
+                history.announce_stale_releases(summary)  # after the commit
             summary.timings = list(progress.timings)
 
             # re-verification: its own flow run ---------------------------------------------
-            if summary.status == "PUBLISHED" and summary.needs_reverification:
+            if summary.status == ReleaseStatus.PUBLISHED and summary.needs_reverification:
                 if settings.mode == "server":
                     # the re-verification deployment's trigger starts reverify-YYYY-MM from this
                     publish.announce_population_change(summary)
@@ -284,6 +302,13 @@ def _reconcile(
         finally:
             validate.forget_accepted()  # the run's frames are not kept in memory after it
     logger.info(summary.headline())
+    if cascade:
+        from flows.backfill import run_in_order
+
+        later = history.stale_periods_after(settings, period)
+        summary.cascade = run_in_order(
+            later, config=config, what=f"the cascade after {period} v{summary.version}"
+        )
     return summary
 
 

@@ -7,6 +7,10 @@ match these, which a drift test checks).
   at a time.
 - ``reverification``: started by the ``sigap.population.changed`` event that a monthly run
   emits when a published release has changes or re-verification cases.
+- ``backfill``: consecutive periods in order (``first``, ``last``), each as its own
+  ``reconcile-YYYY-MM`` subflow run; no schedule, started by an operator (UI or
+  ``prefect deployment run backfill/backfill -p first=... -p last=...``). At most one run
+  at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ TIMEZONE = "Asia/Jakarta"
 POPULATION_CHANGED = "sigap.population.changed"
 MONTHLY_DEPLOYMENT = "monthly"
 REVERIFICATION_DEPLOYMENT = "reverification"
+BACKFILL_DEPLOYMENT = "backfill"
 
 
 def monthly_schedule() -> Cron:
@@ -39,6 +44,7 @@ def population_changed_trigger(config: str | None = None) -> DeploymentEventTrig
 
 def deployments(config: str | None = None) -> list:
     """``RunnerDeployment`` objects for ``prefect.serve``."""
+    from flows.backfill import backfill
     from flows.monthly import monthly_reconciliation
     from flows.reverification import reverification
 
@@ -57,6 +63,13 @@ def deployments(config: str | None = None) -> list:
             triggers=[population_changed_trigger(config)],
             tags=["sigap", "reverification"],
             description="Kelurahan worklists, started by sigap.population.changed",
+        ),
+        backfill.to_deployment(
+            name=BACKFILL_DEPLOYMENT,
+            parameters=params,
+            concurrency_limit=1,
+            tags=["sigap", "backfill"],
+            description="Consecutive periods in order (first..last), started by an operator",
         ),
     ]
 

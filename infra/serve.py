@@ -1,4 +1,4 @@
-"""``sigap serve``: both deployments served from this process (single machine, no work
+"""``sigap serve``: the deployments served from this process (single machine, no work
 pool), and, unless ``links.serve_files`` is off, the report server for the UI's links
 (``infra/files_server.py``) in a thread beside them."""
 

@@ -26,6 +26,7 @@ from importlib import resources
 import pandas as pd
 
 from domain.codes import Decision
+from domain.history import VersionDiff
 from domain.privacy import mask_nik_series
 from domain.reference import city_kelurahan
 from domain.statistics import (
@@ -79,6 +80,18 @@ TOP_OCCUPATIONS = 12
 
 
 @dataclass
+class HistoryReport:
+    """The release's place in the period history: what it is built on, the later releases
+    it made stale, and (a version after the first) what changed since the previous
+    version. No personal data is rendered from it."""
+
+    based_on: str = ""
+    #: ``release_id``, ``period``, ``version``, ``because`` of each release made stale
+    stale: list[dict] = field(default_factory=list)
+    diff: VersionDiff | None = None
+
+
+@dataclass
 class ReportData:
     period: str
     version: int
@@ -114,6 +127,7 @@ class ReportData:
     open_data: dict | None = None
     #: computed from ``entries`` when not given
     statistics: CoverageStatistics | None = None
+    history: HistoryReport | None = None
 
 
 @dataclass(frozen=True)
@@ -267,10 +281,56 @@ def _summary(data: ReportData, stats: CoverageStatistics) -> Section:
 
 
 def _version_changes(data: ReportData) -> Section | None:
-    """What changed since the previous version of the period (versions after the first).
-    The place for it in the report: filled by the decision-history work (``perubahan
-    keputusan``); none yet."""
-    return None
+    """The release's place in the period history: the release it is built on, the later
+    releases it made stale, and for a version after the first what changed since the
+    previous version (inputs by digest, rules, base release, decision changes by old ->
+    new decision; the people are in ``perubahan_keputusan_YYYYMM_vN.csv``)."""
+    history = data.history
+    if history is None:
+        return None
+    lang = data.language
+    parts = [text("history_based_on", lang, base=history.based_on or text("history_first", lang))]
+    if history.stale:
+        first = min(s["period"] for s in history.stale)
+        parts += ["", text("history_stale", lang, period=first), ""]
+        parts += [
+            f"- {s['period']} v{s['version']} (release {s['release_id']}): {s['because']}"
+            for s in history.stale
+        ]
+    diff = history.diff
+    if diff is not None:
+        parts += ["", f"### {text('history_since', lang, version=diff.from_release.version)}", ""]
+        if diff.digests_changed:
+            rows = [
+                [k, (old or "-")[:16], (new or "-")[:16]]
+                for k, (old, new) in sorted(diff.digests_changed.items())
+            ]
+            header = [text("col_input", lang), text("col_before", lang), text("col_now", lang)]
+            parts += [text("history_inputs_changed", lang), "", _md_table(header, rows), ""]
+        else:
+            parts += [text("history_inputs_same", lang), ""]
+        if diff.rules_changed:
+            parts.append(
+                text("history_rules", lang, old=diff.rules_changed[0], new=diff.rules_changed[1])
+            )
+        if diff.base_changed:
+            old, new = diff.base_changed
+            parts.append(text("history_base_changed", lang, old=old or "-", new=new or "-"))
+        else:
+            parts.append(text("history_base_same", lang))
+        parts.append("")
+        if diff.counts:
+            file = f"perubahan_keputusan_{diff.period.replace('-', '')}_v{diff.to_release.version}.csv"
+            rows = [[change, number(n, lang)] for change, n in diff.counts.items()]
+            header = [text("col_decision_change", lang), text("col_people", lang)]
+            parts += [
+                text("history_people", lang, people=number(diff.people_changed, lang), file=file),
+                "",
+                _md_table(header, rows, "lr"),
+            ]
+        else:
+            parts.append(text("history_no_change", lang))
+    return Section.of("history", text("h_history", lang), "\n".join(parts))
 
 
 def _decisions(data: ReportData) -> Section:

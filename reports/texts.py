@@ -191,9 +191,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "`{file}` (with its data dictionary `{dictionary}`): aggregates by kelurahan, kecamatan and city, no personal data. Counts from 1 to {below} are withheld, with the complements that keep them from being recomputed from the totals: {withheld} of {cells} cells withheld.",
     },
     "h_digests": {"id": "Sidik ekstrak (sha256)", "en": "Input digests (sha256)"},
+    "h_history": {"id": "Riwayat periode", "en": "Period history"},
+    "history_based_on": {"id": "- Dibangun di atas: {base}", "en": "- Built on: {base}"},
+    "history_first": {
+        "id": "tidak ada rilis sebelumnya (periode pertama registri)",
+        "en": "no earlier release (the registry's first period)",
+    },
+    "history_stale": {
+        "id": "**Rilis yang menjadi usang karena versi ini** (jalankan ulang berurutan, mis. `sigap run --period {period} --cascade`):",
+        "en": "**Releases made stale by this version** (re-run them in order, e.g. `sigap run --period {period} --cascade`):",
+    },
+    "history_since": {"id": "Perubahan sejak versi {version}", "en": "Changes since version {version}"},
+    "history_inputs_changed": {
+        "id": "Ekstrak yang berubah (sha256, 16 digit heksa pertama):",
+        "en": "Inputs changed (sha256, first 16 hex digits):",
+    },
+    "history_inputs_same": {
+        "id": "Ekstrak: berkas yang sama dengan versi sebelumnya.",
+        "en": "Inputs: the same files as the previous version.",
+    },
+    "history_rules": {"id": "- Aturan: `{old}` -> `{new}`", "en": "- Rules: `{old}` -> `{new}`"},
+    "history_base_changed": {
+        "id": "- Rilis dasar berubah: {old} -> {new}",
+        "en": "- Base release changed: {old} -> {new}",
+    },
+    "history_base_same": {"id": "- Rilis dasar: tidak berubah", "en": "- Base release: unchanged"},
+    "history_people": {
+        "id": "Keputusan berubah untuk **{people}** orang (per orang di `{file}`):",
+        "en": "Decisions changed for **{people}** people (person by person in `{file}`):",
+    },
+    "history_no_change": {"id": "Tidak ada keputusan yang berubah.", "en": "No decision changed."},
     # -- table headers --------------------------------------------------------------------
     "col_decision": {"id": "Keputusan", "en": "Decision"},
     "col_meaning": {"id": "Arti", "en": "Meaning"},
+    "col_input": {"id": "Ekstrak", "en": "Input"},
+    "col_before": {"id": "Sebelumnya", "en": "Before"},
+    "col_now": {"id": "Sekarang", "en": "Now"},
+    "col_decision_change": {"id": "Perubahan keputusan", "en": "Decision change"},
     "col_people": {"id": "Orang", "en": "People"},
     "col_reason": {"id": "Alasan", "en": "Reason"},
     "col_category": {"id": "Kategori", "en": "Category"},

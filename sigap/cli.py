@@ -7,6 +7,7 @@ what to do next and exits non-zero, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 from enum import Enum
 from pathlib import Path
@@ -130,12 +131,16 @@ def run(
         bool,
         typer.Option("--local", help="run in this process even when a Prefect server has the monthly deployment"),
     ] = False,
+    cascade: Annotated[bool, typer.Option(help="then re-run every later period whose release is stale, in order")] = False,
 ) -> None:
     """Reconcile one period against the configured SFTP servers and publish a release.
 
     With a Prefect server (PREFECT_API_URL) that has the monthly deployment, the run is a
     run of that deployment (its worker runs it; Retry works in the UI) and this command
-    waits for it; otherwise (or with --local) the run happens in this process."""
+    waits for it; otherwise (or with --local) the run happens in this process.
+
+    The period is built on the current release of the period before it: a period whose
+    previous period has no current release (or a stale one) is refused."""
     from flows.monthly import monthly_reconciliation
     from flows.runtime import local_flow_runs
 
@@ -143,18 +148,19 @@ def run(
         from domain.periods import parse_period
 
         parse_period(period)
-    if not local and _run_through_deployment(period, config, force, accept_flagged, wait_for_deliveries):
+    if not local and _run_through_deployment(period, config, force, accept_flagged, wait_for_deliveries, cascade):
         return
     with local_flow_runs():
         summary = monthly_reconciliation(
             period=period, force=force, accept_flagged=accept_flagged or None,
             config=str(config) if config else None,
             wait_for_deliveries=wait_for_deliveries or None,
+            cascade=cascade,
         )
     print_summary(summary)
 
 
-def _run_through_deployment(period, config, force, accept_flagged, wait) -> bool:
+def _run_through_deployment(period, config, force, accept_flagged, wait, cascade=False) -> bool:
     """Start and await a run of the monthly deployment; False when there is none."""
     from infra.deployments import monthly_deployment_id, run_monthly_deployment
     from tasks.outcome import VIA_CLI
@@ -172,6 +178,8 @@ def _run_through_deployment(period, config, force, accept_flagged, wait) -> bool
         parameters["config"] = str(Path(config).resolve())
     if wait:
         parameters["wait_for_deliveries"] = True
+    if cascade:
+        parameters["cascade"] = True
     err.print("running through the monthly deployment of the Prefect server (its worker runs it) ...")
     flow_run = run_monthly_deployment(parameters, tags=[VIA_CLI])
     state = flow_run.state
@@ -183,6 +191,53 @@ def _run_through_deployment(period, config, force, accept_flagged, wait) -> bool
     console.print(f"{flow_run.name}: {state.message or state.name}")
     console.print(f"the run, its artifacts and report links: {where}")
     return True
+
+
+@app.command()
+@_guard
+def backfill(
+    first: Annotated[str, typer.Option("--from", help="first period, YYYY-MM")],
+    last: Annotated[str, typer.Option("--to", help="last period, YYYY-MM (inclusive)")],
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option(help="publish a new version of every period even where nothing changed")] = False,
+) -> None:
+    """Reconcile consecutive periods in order, each as its own run (onboarding the months
+    before go-live, catching up after an outage); stops at the first failure."""
+    from flows.backfill import backfill as backfill_flow
+    from flows.runtime import local_flow_runs
+
+    with local_flow_runs():
+        done = backfill_flow(first=first, last=last, config=str(config) if config else None, force=force)
+    table = Table(title=f"SIGAP backfill {first}..{last}")
+    for column in ("period", "status", "version", "release"):
+        table.add_column(column)
+    for row in done:
+        table.add_row(row["period"], row["status"], f"v{row['version']}", str(row["release_id"]))
+    console.print(table)
+
+
+@app.command()
+@_guard
+def diff(
+    period: PeriodOpt,
+    from_version: Annotated[Optional[int], typer.Option("--from", help="older version (default: the one before --to)")] = None,
+    to_version: Annotated[Optional[int], typer.Option("--to", help="newer version (default: the latest)")] = None,
+    show_people: Annotated[bool, typer.Option(help="also list the people whose decision changed (full NIK and name: the operator's look-up)")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """What changed between two versions of a period: input files (digests), rules, base
+    release, and the decision changes (counts by old -> new decision)."""
+    from sigap.lookups import diff_versions
+
+    result = diff_versions(_settings(config), period, from_version, to_version)
+    for line in result.lines():
+        console.print(line, markup=False, highlight=False)
+    if show_people and result.changes is not None and len(result.changes):
+        # one line per person, |-separated like the outbox file (no wrapping of NIKs)
+        console.print("|".join(result.changes.columns), markup=False, highlight=False, soft_wrap=True)
+        for row in result.changes.itertuples(index=False):
+            text = "|".join("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in row)
+            console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -282,7 +337,8 @@ def verify_results(
     period: Annotated[Optional[str], typer.Option(help="period the results belong to (default: from the file name)", callback=_check_period)] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Check a re-verification results file and place it where the next run picks it up."""
+    """Check a re-verification results file and record its answers for its period: every
+    run of that period applies them (re-run the period if it is already published)."""
     from sigap.lookups import stage_verification_results
 
     console.print(stage_verification_results(_settings(config), file, period))
@@ -303,8 +359,10 @@ def reverify(period: PeriodOpt, config: ConfigOpt = None) -> None:
 @app.command()
 @_guard
 def status(config: ConfigOpt = None) -> None:
-    """Each period's current release and whether its files are all delivered (outbox,
-    upload, worklists); says when `sigap repair` has something to do."""
+    """Each period's current release: its version, what it is built on, whether it is
+    stale (a period it was built on has a newer version) and whether its files are all
+    delivered (outbox, upload, worklists); says when `sigap repair` or a cascade has
+    something to do."""
     from sigap.lookups import status_report
 
     report = status_report(_settings(config))
@@ -352,9 +410,10 @@ def serve(
         typer.Option("--files/--no-files", help="also start the report server for the UI's links (default: links.serve_files)"),
     ] = None,
 ) -> None:
-    """Serve both flows from this process (schedule, concurrency limit 1, event trigger):
-    a single-machine setup without a work pool. Needs a Prefect server (PREFECT_API_URL).
-    Also starts the report server (reports and Data Docs for the UI's links)."""
+    """Serve the deployments from this process (schedule, concurrency limit 1, event
+    trigger, backfill): a single-machine setup without a work pool. Needs a Prefect server
+    (PREFECT_API_URL). Also starts the report server (reports and Data Docs for the UI's
+    links)."""
     from infra.serve import serve_flows
 
     serve_flows(str(config) if config else None, files=files)

@@ -1,19 +1,23 @@
 """Operator look-ups on a published registry: ``sigap explain``, ``sigap whatif``,
-``sigap status`` and ``sigap verify-results``. They read the registry; only
-``verify-results`` writes (it closes cases)."""
+``sigap status``, ``sigap diff`` and ``sigap verify-results``. They read the registry;
+only ``verify-results`` writes (it records the kelurahan's answers for the runs of their
+period to apply)."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors import registry_db
 from core.errors import DataError, SigapError
 from core.settings import Settings
 from domain import cases as case_rules
+from domain import history
+from domain.codes import ReleaseStatus
 from domain.extracts import VERIFIKASI
-from domain.periods import parse_period
+from domain.periods import parse_period, previous_period
 from domain.quota import whatif
 from domain.rules import rule_parameters
 
@@ -113,8 +117,10 @@ def _results_period(name: str, period: str | None) -> str:
 
 
 def stage_verification_results(settings: Settings, file: Path, period: str | None) -> str:
-    """Validate a kelurahan results file (its .sha256 must be beside it) and close the
-    cases it resolves; the next monthly run applies the outcomes to the decisions."""
+    """Validate a kelurahan results file (its .sha256 must be beside it) and record its
+    answers for its period (``HASIL_VERIFIKASI_YYYYMM``): every run of that period applies
+    them to the cases open at the end of the previous period's release, like a results
+    file delivered over SFTP. No release is rewritten."""
     from connectors.sftp import parse_sha256_line, sha256_file
     from expectations.validate import validate_verification_results
 
@@ -124,7 +130,8 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     checksum = file.with_name(file.name + ".sha256")
     if not checksum.is_file():
         raise DataError("no .sha256 beside it: the delivery is incomplete", file=str(file))
-    if parse_sha256_line(checksum.read_text(), file.name) != sha256_file(file):
+    sha256 = sha256_file(file)
+    if parse_sha256_line(checksum.read_text(), file.name) != sha256:
         raise DataError("checksum mismatch: never use this file", file=str(file))
     period = _results_period(file.name, period)
     results = validate_verification_results(
@@ -137,18 +144,42 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     results.raise_if_unusable()
     engine = _engine(settings)
     try:
-        open_cases = registry_db.open_cases(engine)
+        base = registry_db.latest_release(engine, previous_period(period))
+        open_cases = (
+            registry_db.open_cases(engine, release_id=base.release_id)
+            if base is not None
+            else registry_db.empty_cases()
+        )
         resolved, _verified, problems = case_rules.apply_verification_results(results.accepted, open_cases, period)
-        closed = registry_db.resolve_cases(engine, resolved) if len(resolved) else 0
+        recorded = registry_db.record_answers(
+            engine, period, results.accepted, file_name=file.name, file_sha256=sha256,
+            recorded_at=datetime.now(UTC),
+        )  # fmt: skip
+        current = registry_db.latest_release(engine, period)
     finally:
         engine.dispose()
-    lines = [f"{file.name}: {results.rows_total:,} rows, {results.rows_rejected:,} rejected, {closed:,} cases closed"]
+    where = f"the cases open at the end of {base.ref().label}" if base is not None else "no open cases (no release of the previous period)"
+    lines = [
+        f"{file.name}: {results.rows_total:,} rows, {results.rows_rejected:,} rejected; "
+        f"{recorded:,} answers recorded for {period}" + ("" if recorded or not len(results.accepted) else " (this file was recorded before)"),
+        f"{len(resolved):,} cases to close among {where}",
+    ]
     if len(problems):
         lines.append(f"{len(problems):,} rows not applied (unknown or closed case, NIK mismatch): see the problems below")
         for row in problems.head(20).to_dict("records"):
             lines.append(f"  case {row.get('CASE_ID', row.get('case_id'))}: {row.get('problem', '')}")
-    lines.append("the next monthly run applies these outcomes (LAYAK keeps, TIDAK_LAYAK terminates, NIK_DIKOREKSI re-links)")
+    if current is None:
+        lines.append(f"the run of {period} applies these outcomes (LAYAK keeps, TIDAK_LAYAK terminates, NIK_DIKOREKSI re-links)")
+    else:
+        lines.append(
+            f"{period} is already published ({current.ref().label}): re-run it to apply them, "
+            f"with the later periods: `sigap run --period {period} --cascade`"
+        )
     return "\n".join(lines)
+
+
+#: the status of a current release built on a superseded one (``sigap status``)
+STALE = "STALE"
 
 
 @dataclasses.dataclass
@@ -175,8 +206,15 @@ def status_report(settings: Settings) -> StatusReport:
     finally:
         engine.dispose()
     uploads = settings.sources.outbound is not None
-    rows = [_status_row(p, uploads) for p in periods]
+    history_rows = {r["period"]: r for r in registry_status(settings)}
+    rows = [_status_row(p, uploads, history_rows.get(p.period)) for p in periods]
     notes: list[str] = []
+    stale = [r for r in history_rows.values() if r["status"] == STALE]
+    for r in stale:
+        notes.append(f"{r['period']} v{r['version']} is stale since {r['stale_since']}: {r['stale_because']}")
+    if stale:
+        first = min(r["period"] for r in stale)
+        notes.append(f"re-run the stale periods in order: `sigap run --period {first} --cascade`")
     undelivered = [r for r in pending if r.needs_delivery]
     not_uploaded = [r for r in pending if r.needs_upload]
     if undelivered or not_uploaded:
@@ -199,15 +237,80 @@ def status_report(settings: Settings) -> StatusReport:
     return StatusReport(rows=rows, notes=notes, pending=bool(pending or leftovers))
 
 
-def _status_row(p: registry_db.PeriodDelivery, uploads: bool) -> dict[str, str]:
+def _status_row(
+    p: registry_db.PeriodDelivery, uploads: bool, history_row: dict | None
+) -> dict[str, str]:
     delivered = p.files - p.undelivered
+    h = history_row or {}
     return {
         "period": p.period,
-        "release": f"{p.release_id} (v{p.version})",
-        "status": p.status,
+        "release": f"{p.release_id} (v{p.version} of {h.get('versions', p.version)})",
+        "status": h.get("status", p.status),
+        "built on": h.get("based_on") or "-",
         "published (UTC)": p.published_at.strftime("%Y-%m-%d %H:%M"),
         "in outbox": f"{delivered}/{p.files}" if p.files else "-",
         "not uploaded": str(p.not_uploaded) if (uploads or p.not_uploaded) else "-",
         "worklists": "due" if p.worklists_due else "ok",
         "delivery": "PENDING" if p.pending else "complete",
     }
+
+
+def registry_status(settings: Settings) -> list[dict]:
+    """Every period with its current release: version, status, what it is built on, and
+    whether it is stale (and why). No personal data."""
+    engine = _engine(settings)
+    try:
+        every = registry_db.releases(engine)
+    finally:
+        engine.dispose()
+    labels = {r.release_id: f"{r.period} v{r.version} #{r.release_id}" for r in every}
+    out: list[dict] = []
+    for r in every:
+        if r.status != ReleaseStatus.PUBLISHED:
+            continue
+        out.append(
+            {
+                "period": r.period,
+                "version": r.version,
+                "release_id": r.release_id,
+                "status": STALE if r.stale else r.status,
+                "versions": sum(1 for x in every if x.period == r.period),
+                "based_on": labels.get(r.based_on_release_id, "") if r.based_on_release_id else "",
+                "published_at": r.published_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "stale_since": r.stale_since.strftime("%Y-%m-%d %H:%M UTC") if r.stale_since else "",
+                "stale_because": r.stale_because or "",
+            }
+        )
+    return out
+
+
+def diff_versions(
+    settings: Settings, period: str, from_version: int | None = None, to_version: int | None = None
+) -> history.VersionDiff:
+    """What changed between two versions of a period (default: the latest and the one
+    before it): inputs by digest, rules, base release, and the decision changes."""
+    parse_period(period)
+    engine = _engine(settings)
+    try:
+        versions = {r.version: r for r in registry_db.releases(engine, period)}
+        if not versions:
+            raise SigapError(f"no release of {period}", hint="run `sigap run --period` first")
+        to_v = to_version if to_version is not None else max(versions)
+        from_v = from_version if from_version is not None else to_v - 1
+        missing = [v for v in (from_v, to_v) if v not in versions]
+        if missing:
+            raise SigapError(
+                f"{period} has no version {', '.join(map(str, missing))} (versions: "
+                f"{', '.join(map(str, sorted(versions)))})",
+                hint="give --from and --to among those",
+            )
+        columns = list(history.DIFF_ENTRY_COLUMNS)
+        old, new = versions[from_v], versions[to_v]
+        before = registry_db.release_entries(engine, old.release_id, columns=columns)
+        after = registry_db.release_entries(engine, new.release_id, columns=columns)
+    finally:
+        engine.dispose()
+    return history.version_diff(
+        period, old.ref(), new.ref(), old.input_digests, new.input_digests, before, after,
+        from_rules=old.rules_version, to_rules=new.rules_version,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ files (staged, then moved into place only once the transaction has committed).""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from prefect.runtime import flow_run
 from connectors import delivery, registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
+from core.errors import RegistryMoved
 from core.settings import Settings
 from domain import cases as case_rules
-from domain.codes import OutboxFile
+from domain import history as period_history
+from domain.codes import OutboxFile, ReleaseStatus
 from domain.money import MoneyView, finance_list
 from domain.open_data import data_dictionary, open_data_table
 from domain.periods import compact
@@ -27,7 +30,7 @@ from domain.reconcile import Reconciliation
 from domain.release_files import MUTASI_COLUMNS, REGISTRY_CSV_COLUMNS, mutasi_rows, registry_rows
 from domain.rules import rule_parameters
 from domain.statistics import TrendPoint, coverage_statistics, coverage_trend
-from reports.release_report import ReportData, decisions_by_kecamatan, render_report
+from reports.release_report import HistoryReport, ReportData, decisions_by_kecamatan, render_report
 from reports.texts import MONEY_LABELS, percent
 from tasks.deliver import complete_deliveries
 from tasks.registry import engine_for
@@ -50,6 +53,10 @@ class VerificationInput:
     problems: pd.DataFrame | None = None
     #: the reconcile input: every resolved case's verdict (history + this period)
     verified: pd.DataFrame | None = None
+    #: answers recorded for this period by ``sigap verify-results``: how many rows, and one
+    #: digest of the files they came from (an input of the release)
+    recorded_rows: int = 0
+    recorded_sha256: str | None = None
 
 
 @dataclass
@@ -90,6 +97,17 @@ class RunSummary:
     coverage: dict = field(default_factory=dict)
     #: the money view's summary (``domain.money``)
     money: dict = field(default_factory=dict)
+    #: the release this one is built on (``None``: the registry's first period)
+    based_on_release_id: int | None = None
+    based_on: str = ""
+    #: the later releases this run made stale: ``release_id``, ``period``, ``version``,
+    #: ``because`` (one sentence)
+    stale: list[dict] = field(default_factory=list)
+    #: for a version after the first: what changed since the previous version (counts,
+    #: digests, base; no personal data) and the outbox file with the people
+    version_diff: dict | None = None
+    #: with ``--cascade``: the later stale periods re-run after this one
+    cascade: list[dict] = field(default_factory=list)
 
     @property
     def needs_reverification(self) -> bool:
@@ -99,11 +117,35 @@ class RunSummary:
         counts = ", ".join(f"{k} {v:,}" for k, v in self.counts.items())
         if self.status == "UNCHANGED":
             return (
-                f"{self.period}: same inputs and rules as release v{self.version} "
+                f"{self.period}: same inputs, rules and base release as release v{self.version} "
                 f"(id {self.release_id}): nothing new published"
             )
         superseded = f", supersedes id {self.superseded_release_id}" if self.superseded_release_id else ""
         return f"{self.period}: published release v{self.version} (id {self.release_id}{superseded}): {counts}"
+
+    def history_lines(self) -> list[str]:
+        """What the release is built on, what this run made stale, what changed since the
+        previous version, and the cascade (no personal data)."""
+        out = [f"built on: {self.based_on or 'nothing (the registry first period)'}"]
+        if self.version_diff:
+            d = self.version_diff
+            inputs = ", ".join(d.get("digests_changed", [])) or "none"
+            base = "changed" if d.get("base_changed") else "unchanged"
+            pairs = "; ".join(f"{k} {v:,}" for k, v in d.get("counts", {}).items()) or "none"
+            out.append(
+                f"since v{d.get('from_version')}: inputs changed: {inputs}; base release {base}; "
+                f"decision changes: {pairs}"
+            )
+        if self.stale:
+            names = ", ".join(f"{s['period']} v{s['version']} (id {s['release_id']})" for s in self.stale)
+            first = min(s["period"] for s in self.stale)
+            out.append(
+                f"made stale: {names}: re-run them in order "
+                f"(`sigap run --period {first} --cascade`)"
+            )
+        for step in self.cascade:
+            out.append(f"cascade: {step['period']} {step['status']} v{step['version']} (id {step['release_id']})")
+        return out
 
     def lines(self) -> list[str]:
         q = self.quota
@@ -124,6 +166,7 @@ class RunSummary:
                 f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, "
                 f"escalated {self.cases_escalated:,}; JKM claim alerts {self.jkm_claim_alerts:,}"
             ),
+            *self.history_lines(),
             f"registry: {self.database}",
             f"outbox: {self.outbox}",
         ]
@@ -173,16 +216,23 @@ def still_open(all_cases: pd.DataFrame, verification: VerificationInput) -> pd.D
 
 @task(name="read-verification-results", task_run_name="read-verification-results-{period}", cache_policy=NONE)
 def read_verification(
-    settings: Settings, period: str, fetched: FetchedFile | None, all_cases: pd.DataFrame
+    settings: Settings,
+    period: str,
+    fetched: FetchedFile | None,
+    all_cases: pd.DataFrame,
+    recorded: pd.DataFrame | None = None,
 ) -> VerificationInput:
-    """Validate this period's results file (if any), match it to open cases, and build the
-    reconcile input from every resolved case so far."""
+    """Validate this period's results file (if any), add the answers recorded for the
+    period (``sigap verify-results``), match them to the cases open at the end of the
+    base release (``all_cases``: the base's state), and build the reconcile input from
+    every case resolved in that state plus this period's answers."""
     from expectations.validate import validate_verification_results
 
     logger = get_run_logger()
     out = VerificationInput()
     open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
     new_verified = None
+    rows: list[pd.DataFrame] = []
     if fetched is not None:
         results = validate_verification_results(
             Path(fetched.path),
@@ -192,16 +242,28 @@ def read_verification(
             max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
         )
         results.raise_if_unusable()
+        rows.append(results.accepted)
+        out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total)
+    if recorded is not None and len(recorded):
+        # the same file fetched and recorded is applied once
+        extra = recorded[recorded["file_sha256"] != (fetched.sha256 if fetched is not None else None)]
+        if len(extra):
+            rows.append(extra.drop(columns=["file_sha256"]))
+            out.recorded_rows = len(extra)
+            out.recorded_sha256 = hashlib.sha256(
+                " ".join(sorted(set(extra["file_sha256"]))).encode()
+            ).hexdigest()
+    if rows:
+        columns = list(registry_db.ANSWER_COLUMNS)
+        combined = pd.concat([r.reindex(columns=columns) for r in rows], ignore_index=True)
+        combined = combined.drop_duplicates(subset=[c for c in columns if c != "_line"])
         resolved, new_verified, problems = case_rules.apply_verification_results(
-            results.accepted, open_cases, period
+            combined, open_cases, period
         )
-        out = VerificationInput(
-            file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total,
-            resolved=resolved, problems=problems,
-        )
+        out.resolved, out.problems = resolved, problems
         logger.info(
-            "re-verification results: %s rows, %s applied, %s problems",
-            results.rows_total, len(resolved), len(problems),
+            "re-verification results: %s rows (%s recorded by verify-results), %s applied, %s problems",
+            len(combined), out.recorded_rows, len(resolved), len(problems),
         )
     history = case_rules.verified_from_cases(all_cases)
     frames = [f for f in (history, new_verified) if f is not None and len(f)]
@@ -229,14 +291,19 @@ def publish_period(
     accepted_flags: list[str],
     force: bool,
     money: MoneyView,
+    based_on_release_id: int | None = None,
+    base_label: str = "",
 ) -> RunSummary:
-    """One transaction for the release, its entries, changes and cases; the outbox files
-    are written to a staging folder inside it (in a worker thread, while the database
-    loads the rows) and moved into place after the commit.
+    """One transaction for the release, its entries, changes and case state (built on
+    ``based_on_release_id``); the outbox files are written to a staging folder inside it
+    (in a worker thread, while the database loads the rows), recorded in the same
+    transaction (``release_file``) and moved into place after the commit.
 
     The outbox files: the registry CSV, the BPJS mutations, the report (Markdown and
     HTML), the open-data statistics and their data dictionary, the finance office's
-    list of the money view (``money``, stored with the release)."""
+    list of the money view (``money``, stored with the release), and for a version after
+    the first what changed since the previous version (``perubahan_keputusan_YYYYMM_vN.csv``
+    and a report section)."""
     logger = get_run_logger()
     wait_for_baselines()  # the release refers to the baselines: they are complete first
     params = rule_parameters(settings)
@@ -254,70 +321,7 @@ def publish_period(
     )  # fmt: skip
     report_box: dict = {}
     staged_box: dict = {}
-    # the trend: every earlier period's current release, read before the transaction
-    try:
-        history = registry_db.published_releases(engine, before=period)
-    except BaseException:
-        engine.dispose()
-        raise
-
-    def trend(version: int):
-        points = [
-            TrendPoint(r.period, r.version, r.counts, r.monthly_cost_idr,
-                       (r.money_summary.get("billed") or {}).get("idr"))
-            for r in history
-        ]  # fmt: skip
-        points.append(
-            TrendPoint(period, version, result.counts, int(result.quota.monthly_cost_idr),
-                       money.summary["billed"]["idr"])
-        )  # fmt: skip
-        return coverage_trend(points, params.annual_budget_idr)
-
-    def build_report(release_id: int, version: int, status: str, **files) -> ReportData:
-        return ReportData(
-            period=period, version=version, release_id=release_id, status=status,
-            rules_version=result.rules_version, input_digests=digests,
-            accepted_flags=list(accepted_flags), counts=result.counts,
-            reason_counts=result.reason_counts, quota=dataclasses.asdict(result.quota),
-            entries=result.entries, changes=changes, validations=validations,
-            cases_opened=len(plan.opened), cases_seen=len(plan.seen),
-            cases_resolved=len(plan_resolved), escalated=plan.escalated,
-            verification_problems=0 if verification.problems is None else len(verification.problems),
-            monthly_contribution_idr=params.monthly_contribution_idr,
-            language=settings.report.language, trend=trend(version),
-            annual_budget_idr=params.annual_budget_idr, money=money.summary,
-            statistics=report_box["statistics"],
-            **files,
-        )  # fmt: skip
-
-    def write_outbox(pending: registry_db.PendingRelease) -> list[registry_db.ReleaseFile]:
-        release_id, version = int(pending), pending.version
-        tag = f"{compact(period)}_v{version}"
-        staged = outbox.staging(tag)
-        staged_box["staged"] = staged
-        staged.write_csv(f"registry_{tag}.csv", registry_rows(result.entries, release_id))
-        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi_rows(result.entries, period))
-        # the statistics, here in the worker thread while the database loads the rows
-        report_box["statistics"] = coverage_statistics(result.entries)
-        # open data (no personal data, small cells withheld) and the finance office's list
-        table = open_data_table(result.entries, period, version, settings.report.suppression_threshold)
-        staged.write_csv(f"statistik_{tag}.csv", table.frame)
-        staged.write_csv(f"statistik_{tag}_kamus.csv", data_dictionary(table))
-        descriptions = {code: labels["id"] for code, labels in MONEY_LABELS.items()}
-        staged.write_csv(f"keuangan_{tag}.csv", finance_list(money.rows, descriptions))
-        data = build_report(
-            release_id, version, "PUBLISHED",
-            finance_file=f"keuangan_{tag}.csv", open_data_file=f"statistik_{tag}.csv",
-            open_data_dictionary=f"statistik_{tag}_kamus.csv",
-            open_data={"threshold": table.threshold, "withheld": table.withheld_cells,
-                       "cells": table.count_cells},
-        )  # fmt: skip
-        report = render_report(data)
-        staged.write_text(f"laporan_{tag}.md", report.markdown)
-        staged.write_text(f"laporan_{tag}.html", report.html)
-        report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
-        return _release_files(staged, upload_due=settings.sources.outbound is not None, worklists_due=worklists_due)
-
+    diff_box: dict = {}
     request = registry_db.PublishRequest(
         period=period,
         rules_version=result.rules_version,
@@ -335,7 +339,93 @@ def publish_period(
         deliveries=[_delivery_row(v) for v in validations],
         force=force,
         money_summary=money.summary,
+        based_on_release_id=based_on_release_id,
     )
+    # read before the transaction: the trend (every earlier period's current release) and,
+    # when this run will make a new version, the previous version's entries (the diff)
+    try:
+        earlier = registry_db.published_releases(engine, before=period)
+        previous = _previous_version(engine, request)
+    except BaseException:
+        engine.dispose()
+        raise
+
+    def trend(version: int):
+        points = [
+            TrendPoint(r.period, r.version, r.counts, r.monthly_cost_idr,
+                       (r.money_summary.get("billed") or {}).get("idr"))
+            for r in earlier
+        ]  # fmt: skip
+        points.append(
+            TrendPoint(period, version, result.counts, int(result.quota.monthly_cost_idr),
+                       money.summary["billed"]["idr"])
+        )  # fmt: skip
+        return coverage_trend(points, params.annual_budget_idr)
+
+    def build_report(pending: registry_db.PendingRelease, status: str, **files) -> ReportData:
+        return ReportData(
+            period=period, version=pending.version, release_id=int(pending), status=status,
+            rules_version=result.rules_version, input_digests=digests,
+            accepted_flags=list(accepted_flags), counts=result.counts,
+            reason_counts=result.reason_counts, quota=dataclasses.asdict(result.quota),
+            entries=result.entries, changes=changes, validations=validations,
+            cases_opened=len(plan.opened), cases_seen=len(plan.seen),
+            cases_resolved=len(plan_resolved), escalated=plan.escalated,
+            verification_problems=0 if verification.problems is None else len(verification.problems),
+            monthly_contribution_idr=params.monthly_contribution_idr,
+            language=settings.report.language, trend=trend(pending.version),
+            annual_budget_idr=params.annual_budget_idr, money=money.summary,
+            statistics=report_box["statistics"],
+            history=HistoryReport(
+                based_on=base_label,
+                stale=[dataclasses.asdict(m) for m in pending.stale],
+                diff=diff_box.get("diff"),
+            ),
+            **files,
+        )  # fmt: skip
+
+    def write_outbox(pending: registry_db.PendingRelease) -> list[registry_db.ReleaseFile]:
+        release_id, version = int(pending), pending.version
+        if pending.replaces != (None if previous is None else previous[0].release_id):
+            raise RegistryMoved(f"another version of {period} was published while this one was prepared")
+        tag = f"{compact(period)}_v{version}"
+        staged = outbox.staging(tag)
+        staged_box["staged"] = staged
+        staged.write_csv(f"registry_{tag}.csv", registry_rows(result.entries, release_id))
+        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi_rows(result.entries, period))
+        if previous is not None:  # a version after the first: the decision changes
+            old, before = previous
+            diff = period_history.version_diff(
+                period, old.ref(),
+                period_history.ReleaseRef(release_id, period, version, based_on_release_id),
+                old.input_digests, digests, before, result.entries,
+                from_rules=old.rules_version, to_rules=result.rules_version,
+            )  # fmt: skip
+            name = f"perubahan_keputusan_{tag}.csv"
+            staged.write_csv(name, diff.changes[list(period_history.DECISION_CHANGE_COLUMNS)])
+            diff_box["diff"] = diff
+            diff_box["file"] = str(settings.outbox / name)
+        # the statistics, here in the worker thread while the database loads the rows
+        report_box["statistics"] = coverage_statistics(result.entries)
+        # open data (no personal data, small cells withheld) and the finance office's list
+        table = open_data_table(result.entries, period, version, settings.report.suppression_threshold)
+        staged.write_csv(f"statistik_{tag}.csv", table.frame)
+        staged.write_csv(f"statistik_{tag}_kamus.csv", data_dictionary(table))
+        descriptions = {code: labels["id"] for code, labels in MONEY_LABELS.items()}
+        staged.write_csv(f"keuangan_{tag}.csv", finance_list(money.rows, descriptions))
+        data = build_report(
+            pending, ReleaseStatus.PUBLISHED.value,
+            finance_file=f"keuangan_{tag}.csv", open_data_file=f"statistik_{tag}.csv",
+            open_data_dictionary=f"statistik_{tag}_kamus.csv",
+            open_data={"threshold": table.threshold, "withheld": table.withheld_cells,
+                       "cells": table.count_cells},
+        )  # fmt: skip
+        report = render_report(data)
+        staged.write_text(f"laporan_{tag}.md", report.markdown)
+        staged.write_text(f"laporan_{tag}.html", report.html)
+        report_box.update(md=str(settings.outbox / f"laporan_{tag}.md"), html=str(settings.outbox / f"laporan_{tag}.html"))
+        return _release_files(staged, upload_due=settings.sources.outbound is not None, worklists_due=worklists_due)
+
     files: list[str] = []
     try:
         try:
@@ -346,21 +436,28 @@ def publish_period(
             if "staged" in staged_box:
                 staged_box["staged"].discard()
             raise
-        if outcome.status == "PUBLISHED":
+        published = outcome.status == ReleaseStatus.PUBLISHED.value
+        if published:
             # a crash from here on leaves the delivery to the next run (or `sigap repair`):
             # the database says what is staged where and what is delivered
             files = [str(p) for p in delivery.commit_staged(engine, staged_box["staged"], outcome.release_id)]
             delivery.upload_pending(settings, engine, delivery.DeliveryReport(), [outcome.release_id])
             logger.info("published %s v%s: %s outbox files", period, outcome.version, len(files))
+            for mark in outcome.stale:
+                logger.warning("stale: %s", mark.because)
         else:
             if "staged" in staged_box:
                 staged_box["staged"].discard()
-            logger.info("%s: inputs and rules unchanged since v%s: nothing new published", period, outcome.version)
+            logger.info(
+                "%s: inputs, rules and base unchanged since v%s: nothing new published",
+                period, outcome.version,
+            )  # fmt: skip
     finally:
         engine.dispose()
-    if outcome.status != "PUBLISHED":
+    if not published:
         # e.g. this task's retry after an upload failed: finish the release's delivery
         complete_deliveries(settings, release_ids=[outcome.release_id], logger=logger)
+    diff = diff_box.get("diff") if published else None
     reasons = result.entries["reasons"]
     return RunSummary(
         period=period,
@@ -386,13 +483,17 @@ def publish_period(
         database=_safe_url(settings.database_url),
         outbox=str(settings.outbox),
         outbox_files=files,
-        report_md=report_box.get("md") if outcome.status == "PUBLISHED" else None,
-        report_html=report_box.get("html") if outcome.status == "PUBLISHED" else None,
+        report_md=report_box.get("md") if published else None,
+        report_html=report_box.get("html") if published else None,
         kecamatan_table=decisions_by_kecamatan(result.entries).reset_index().to_dict("records"),
         coverage=_coverage_summary(
             report_box.get("statistics") or coverage_statistics(result.entries)
         ),
         money=money.summary,
+        based_on_release_id=outcome.based_on_release_id,
+        based_on=base_label,
+        stale=[dataclasses.asdict(m) for m in outcome.stale],
+        version_diff=None if diff is None else _diff_summary(diff, diff_box.get("file")),
     )
 
 
@@ -406,6 +507,31 @@ def _coverage_summary(stats) -> dict:
         "disability_available": stats.disability_available,
         "disability_eligible": int(dis.loc["YA", "eligible"]),
         "disability_covered": int(dis.loc["YA", "covered"]),
+    }
+
+
+def _previous_version(engine, request: registry_db.PublishRequest):
+    """``(release, entries)`` of the period's current release when publishing would make
+    a new version of it (for the decision changes), else ``None``: the first version, or
+    a run that will publish nothing (its entries are not read then)."""
+    latest = registry_db.latest_release(engine, request.period)
+    if latest is None or (not request.force and registry_db.same_inputs(latest, request)):
+        return None
+    columns = list(period_history.DIFF_ENTRY_COLUMNS)
+    return latest, registry_db.release_entries(engine, latest.release_id, columns=columns)
+
+
+def _diff_summary(diff: period_history.VersionDiff, file: str | None) -> dict:
+    """The version diff without personal data (summary, UI, logs)."""
+    return {
+        "from_version": diff.from_release.version,
+        "from_release_id": diff.from_release.release_id,
+        "digests_changed": sorted(diff.digests_changed),
+        "rules_changed": diff.rules_changed is not None,
+        "base_changed": diff.base_changed is not None,
+        "counts": dict(diff.counts),
+        "people": diff.people_changed,
+        "file": file,
     }
 
 

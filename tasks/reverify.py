@@ -67,7 +67,8 @@ def write_release_worklists(
                 + (f" with id {release_id}" if release_id is not None else "")
                 + ": run the monthly reconciliation first"
             )
-        cases = registry_db.open_cases(engine)
+        # the cases open at the end of this release (never those of a later period)
+        cases = registry_db.open_cases(engine, release_id=release.release_id)
         # only the entries the open cases point at (by KPJ or NIK): a few hundred rows, not
         # the release's half a million. A KPJ is on one entry per release at most (the
         # BPJS extract's KPJs are unique), so the worklists see the same rows.

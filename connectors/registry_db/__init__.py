@@ -5,15 +5,21 @@ the columns and the ``extract_delivery`` and ``release_file`` tables the pipelin
 The same code runs on SQLite (the default: a file) and PostgreSQL (production); the URL
 decides.
 
-Publishing (:func:`publish_release`) is one transaction: the release row, its entries, the
-population changes, the re-verification case plan, the extract deliveries and the files
-the release must deliver (``release_file``) are all written, or none is. Two runs of one
-period never publish at once: the transaction starts by taking a per-period lock
-(PostgreSQL ``pg_advisory_xact_lock``, SQLite ``BEGIN IMMEDIATE``) and only then reads the
-latest version, so of two identical concurrent runs one publishes and the other finds the
-release it would have made (``UNCHANGED``). The unique
+Publishing (:func:`publish_release`) is one transaction: the release row (with the
+release it is built on, ``based_on_release_id``), its entries, the population changes,
+its case state (the base's state with the case plan applied), the extract deliveries, the
+files the release must deliver (``release_file``) and the stale marks of the later releases built on the version it supersedes are all
+written, or none is. Two runs never publish at once: the transaction starts by taking a
+per-period lock and then a registry-wide one (PostgreSQL ``pg_advisory_xact_lock``,
+SQLite ``BEGIN IMMEDIATE``) and only then reads the latest version, so of two identical
+concurrent runs one publishes and the other finds the release it would have made
+(``UNCHANGED``), and a base is checked against every other commit. The unique
 ``(period, version)`` constraint and a partial unique index "one PUBLISHED release per
 period" are the last guards.
+
+Cases are kept per release (``case_state``: each release's OPEN cases and the ones it
+resolved); ``reverification_case`` is a view of the latest period's current release's
+state, and :func:`cases` reads the state as of any release (``release_id=``).
 
 The modules: ``schema`` (tables), ``engine`` (engines, migrations, locks), ``publishing``
 (:func:`publish_release`), ``bulk`` (frames to rows, COPY), ``cases`` (case plans),
@@ -37,9 +43,18 @@ with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row 
 
 from core.errors import RegistryDatabaseError
 
-from connectors.registry_db.cases import cases, open_cases, resolve_cases, resolved_eligible_cases
+from connectors.registry_db.cases import (
+    ANSWER_COLUMNS,
+    answers,
+    cases,
+    empty_cases,
+    open_cases,
+    record_answers,
+    resolved_eligible_cases,
+    state_query,
+)
 from connectors.registry_db.engine import current_revision, make_engine, masked_url, upgrade
-from connectors.registry_db.publishing import publish_release, record_deliveries
+from connectors.registry_db.publishing import publish_release, record_deliveries, same_inputs
 from connectors.registry_db.release_files import (
     mark_delivered,
     mark_uploaded,
@@ -50,6 +65,7 @@ from connectors.registry_db.release_files import (
 )
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
+    current_releases,
     deliveries,
     entries_suggesting,
     find_entry,
@@ -57,7 +73,9 @@ from connectors.registry_db.reads import (
     population_changes,
     previous_accepted_delivery,
     published_releases,
+    release,
     release_entries,
+    release_terminated_kpjs,
     releases,
     terminated_kpjs,
 )
@@ -74,8 +92,10 @@ from connectors.registry_db.rows import (
 )
 from connectors.registry_db.schema import (
     ACCEPTED_DELIVERY_STATUSES,
+    CASE_COLUMNS,
     CHANGE_COLUMNS,
     DELIVERY_COLUMNS,
+    case_state,
     extract_delivery,
     metadata,
     population_change,
@@ -83,11 +103,14 @@ from connectors.registry_db.schema import (
     registry_release,
     release_file,
     reverification_case,
+    verification_answer,
 )
 from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
 
 __all__ = [
     "ACCEPTED_DELIVERY_STATUSES",
+    "ANSWER_COLUMNS",
+    "CASE_COLUMNS",
     "CHANGE_COLUMNS",
     "DELIVERY_COLUMNS",
     "ENTRY_COLUMNS",
@@ -103,10 +126,14 @@ __all__ = [
     "ReleaseFile",
     "ReleaseFileRow",
     "ReleaseRow",
+    "answers",
+    "case_state",
     "cases",
+    "current_releases",
     "current_revision",
     "deliveries",
     "entries_suggesting",
+    "empty_cases",
     "extract_delivery",
     "find_entry",
     "latest_release",
@@ -123,17 +150,22 @@ __all__ = [
     "previous_accepted_delivery",
     "publish_release",
     "published_releases",
+    "record_answers",
     "record_deliveries",
     "registry_entry",
     "registry_release",
+    "release",
     "release_entries",
     "release_file",
     "release_files",
+    "release_terminated_kpjs",
     "releases",
     "replace_release_files",
-    "resolve_cases",
     "resolved_eligible_cases",
     "reverification_case",
+    "same_inputs",
+    "state_query",
     "terminated_kpjs",
     "upgrade",
+    "verification_answer",
 ]  # fmt: skip

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from connectors.registry_db.bulk import bulk_load, index_order, table_frame, to_json
-from connectors.registry_db.cases import apply_case_plan, case_plan_frames
+from connectors.registry_db.cases import case_plan_frames, write_case_state
 from connectors.registry_db.engine import lock
 from connectors.registry_db.guard import guarded
-from connectors.registry_db.reads import latest_release_in
+from connectors.registry_db.reads import current_releases_in, latest_release_in
 from connectors.registry_db.release_files import insert_release_files
 from connectors.registry_db.rows import (
     PendingRelease,
@@ -39,8 +39,10 @@ from connectors.registry_db.schema import (
     registry_entry,
     registry_release,
 )
+from core.errors import PublishConflict
 from domain.codes import Source
-from domain.periods import parse_period
+from domain.history import ReleaseRef, stale_marks
+from domain.periods import parse_period, previous_period
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -49,10 +51,14 @@ from domain.reconcile import ENTRY_COLUMNS
 _DIGEST_KEYS = frozenset(s.value for s in Source)
 
 
-_OPTIONAL_DIGEST_KEYS = frozenset({"verifikasi"})
+_OPTIONAL_DIGEST_KEYS = frozenset({"verifikasi", "verifikasi_staged"})
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+#: taken by every publisher after its period's lock: a release's base is checked, and the
+#: later releases are marked stale, with no other period publishing meanwhile
+HISTORY_LOCK = "sigap.publish:history"
 
 
 def publish_release(
@@ -66,13 +72,21 @@ def publish_release(
     """Publish ``request`` as the next version of its period, atomically.
 
     If the latest PUBLISHED release of the period has the same ``input_digests``,
-    ``rules_version`` and ``accepted_flags`` and ``request.force`` is false, nothing is
-    written and the outcome is ``UNCHANGED`` with that release (``before_commit`` is not
-    called). Otherwise version N+1 is inserted as PUBLISHED, N is marked SUPERSEDED, the
-    entries, changes, case plan and deliveries are written, ``before_commit(release_id)``
-    is called (a :class:`PendingRelease`: the id, with ``.period`` and ``.version``) and
-    the transaction commits. Any exception, in ``before_commit`` too, rolls everything
-    back.
+    ``rules_version``, ``accepted_flags`` and base release (``based_on_release_id``) and
+    ``request.force`` is false, nothing is written and the outcome is ``UNCHANGED`` with
+    that release (``before_commit`` is not called). Otherwise version N+1 is inserted as
+    PUBLISHED (built on ``request.based_on_release_id``), N is marked SUPERSEDED, the
+    later current releases built on N (directly or through the chain) are marked stale
+    (``stale_since``, ``stale_because``; ``domain.history.stale_marks``), the entries,
+    changes, case state (the base release's state with the case plan applied) and
+    deliveries are written, ``before_commit(release_id)`` is called (a
+    :class:`PendingRelease`: the id, with ``.period``, ``.version``, ``.replaces`` and
+    ``.stale``) and the transaction commits. Any exception, in ``before_commit`` too,
+    rolls everything back.
+
+    The base must still be the previous period's current, non-stale release when the
+    transaction runs (checked under a registry-wide lock, so that no other period
+    publishes between the check and the commit): otherwise :class:`PublishConflict`.
 
     ``while_loading(release_id)`` (the same :class:`PendingRelease`) runs in a worker thread
     from the moment the release row exists, alongside the bulk loading, for work that
@@ -106,9 +120,15 @@ def publish_release(
         conn.execution_options(sigap_begin="IMMEDIATE")
         with conn.begin():
             lock(conn, f"sigap.publish:{period}", timeout_seconds=lock_timeout_seconds)
+            lock(conn, HISTORY_LOCK, timeout_seconds=lock_timeout_seconds)
             latest = latest_release_in(conn, period)
             if latest is not None and not request.force and _same_inputs(latest, request):
-                return PublishOutcome("UNCHANGED", latest.release_id, latest.version, period, None)
+                return PublishOutcome(
+                    "UNCHANGED", latest.release_id, latest.version, period, None,
+                    based_on_release_id=latest.based_on_release_id,
+                )  # fmt: skip
+            current = current_releases_in(conn)
+            _check_base(request, current)
             version = _max_version(conn, period) + 1
             if latest is not None:
                 conn.execute(
@@ -132,13 +152,26 @@ def publish_release(
                     validation=to_json(request.validation),
                     quota_summary=to_json(request.quota_summary),
                     money_summary=to_json(request.money_summary),
+                    based_on_release_id=request.based_on_release_id,
                 )
             ).inserted_primary_key[0]
-            pending = PendingRelease(release_id, period, version)
+            marks = stale_marks(
+                ReleaseRef(release_id, period, version, request.based_on_release_id),
+                None if latest is None else latest.ref(),
+                [r.ref() for r in current if r.period > period],
+            )
+            for mark in marks:
+                conn.execute(
+                    registry_release.update()
+                    .where(registry_release.c.release_id == mark.release_id)
+                    .values(stale_since=now, stale_because=mark.because)
+                )
+            replaces = None if latest is None else latest.release_id
+            pending = PendingRelease(release_id, period, version, replaces, tuple(marks))
             with _alongside(while_loading, pending) as produced:
                 bulk_load(conn, registry_entry, entries.assign(release_id=release_id), entry_order)
                 bulk_load(conn, population_change, changes.assign(release_id=release_id))
-                apply_case_plan(conn, plan, release_id, period, now)
+                write_case_state(conn, plan, request.based_on_release_id, release_id, period, now)
                 if len(deliveries):
                     bulk_load(conn, extract_delivery, deliveries.assign(release_id=release_id))
             # what the release must deliver, in the same transaction (the outbox's record)
@@ -150,7 +183,9 @@ def publish_release(
         int(release_id),
         version,
         period,
-        None if latest is None else latest.release_id,
+        replaces,
+        based_on_release_id=request.based_on_release_id,
+        stale=tuple(marks),
     )
 
 
@@ -232,11 +267,36 @@ def _check_request(request: PublishRequest) -> None:
 
 
 def _same_inputs(latest: ReleaseRow, request: PublishRequest) -> bool:
+    """Same inputs, rules, accepted flags and base release: nothing new to publish."""
     return (
         latest.input_digests == dict(request.input_digests)
         and latest.rules_version == request.rules_version
         and tuple(sorted(set(latest.accepted_flags))) == tuple(sorted(set(request.accepted_flags)))
+        and latest.based_on_release_id == request.based_on_release_id
     )
+
+
+def same_inputs(latest: ReleaseRow, request: PublishRequest) -> bool:
+    """Whether publishing ``request`` would answer UNCHANGED against ``latest`` (the
+    period's current release), ``force`` aside: callers skip work a publication would
+    throw away."""
+    return _same_inputs(latest, request)
+
+
+def _check_base(request: PublishRequest, current: list[ReleaseRow]) -> None:
+    """The request's base is the previous period's current, non-stale release."""
+    base_id = request.based_on_release_id
+    if base_id is None:
+        return
+    prev = previous_period(request.period)
+    base = next((r for r in current if r.period == prev), None)
+    if base is None or base.release_id != base_id or base.stale:
+        now = "none" if base is None else f"{base.ref().label}{' (stale)' if base.stale else ''}"
+        raise PublishConflict(
+            f"{request.period} was computed on release {base_id} of {prev}, which is no longer "
+            f"its current release (now: {now}): nothing was published",
+            hint=f"re-run {request.period} (`sigap run --period {request.period}`)",
+        )
 
 
 def _max_version(conn: Connection, period: str) -> int:

@@ -61,7 +61,14 @@ def _release_row(row: Any) -> ReleaseRow:
         validation=json.loads(m["validation"] or "{}"),
         quota_summary=json.loads(m["quota_summary"] or "{}"),
         money_summary=json.loads(m["money_summary"] or "{}"),
+        based_on_release_id=_optional_int(m["based_on_release_id"]),
+        stale_since=as_utc(m["stale_since"]),
+        stale_because=m["stale_because"],
     )
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def latest_release_in(conn: Connection, period: str) -> ReleaseRow | None:
@@ -80,6 +87,26 @@ def latest_release(engine: Engine, period: str) -> ReleaseRow | None:
     parse_period(period)
     with guarded(f"reading the latest release of {period}"), engine.connect() as conn:
         return latest_release_in(conn, period)
+
+
+def release(engine: Engine, release_id: int) -> ReleaseRow | None:
+    """One release by its id (``None`` when there is none)."""
+    t = registry_release
+    with guarded(f"reading release {int(release_id)}"), engine.connect() as conn:
+        row = conn.execute(sa.select(t).where(t.c.release_id == int(release_id))).first()
+    return None if row is None else _release_row(row)
+
+
+def current_releases_in(conn: Connection) -> list[ReleaseRow]:
+    t = registry_release
+    query = sa.select(t).where(t.c.status == "PUBLISHED").order_by(t.c.period)
+    return [_release_row(r) for r in conn.execute(query)]
+
+
+def current_releases(engine: Engine) -> list[ReleaseRow]:
+    """The current release of every period (its PUBLISHED one, stale or not), by period."""
+    with guarded("listing the current releases"), engine.connect() as conn:
+        return current_releases_in(conn)
 
 
 def releases(engine: Engine, period: str | None = None) -> list[ReleaseRow]:
@@ -245,6 +272,21 @@ def terminated_kpjs(engine: Engine, period: str) -> frozenset[str]:
         )
     )
     with guarded(f"reading the terminations of {period}"), engine.connect() as conn:
+        return frozenset(conn.execute(query).scalars())
+
+
+def release_terminated_kpjs(engine: Engine, release_id: int | None) -> frozenset[str]:
+    """KPJs with decision TERMINATE in one release (empty for ``None``: no base)."""
+    if release_id is None:
+        return frozenset()
+    t = registry_entry
+    query = sa.select(t.c.kpj).where(
+        t.c.release_id == int(release_id),
+        # a literal: SQLite uses the partial index ix_registry_entry_release_terminate
+        t.c.decision == sa.literal(Decision.TERMINATE.value, literal_execute=True),
+        t.c.kpj.is_not(None),
+    )
+    with guarded(f"reading the terminations of release {int(release_id)}"), engine.connect() as conn:
         return frozenset(conn.execute(query).scalars())
 
 

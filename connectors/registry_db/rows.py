@@ -9,6 +9,8 @@ from typing import Any, Literal, Self
 
 import pandas as pd
 
+from domain.history import ReleaseRef
+
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
 
@@ -66,6 +68,11 @@ class PublishRequest:
     force: bool = False
     #: the money view's summary (``domain.money.MoneyView.summary()``), stored as JSON
     money_summary: dict = field(default_factory=dict)
+    #: the previous period's release this one is built on (its terminations, baseline and
+    #: case state); ``None`` for the registry's first period. Publishing checks that it is
+    #: still the previous period's current, non-stale release, and builds the new case
+    #: state on its state (``case_plan`` is relative to it).
+    based_on_release_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,10 @@ class PublishOutcome:
     version: int
     period: str
     superseded_release_id: int | None
+    #: what the release is built on
+    based_on_release_id: int | None = None
+    #: the later releases this publication made stale (``domain.history.StaleMark``)
+    stale: tuple = ()
 
 
 class PendingRelease(int):
@@ -90,11 +101,25 @@ class PendingRelease(int):
 
     period: str
     version: int
+    #: the release it supersedes (``None`` for a period's first version)
+    replaces: int | None
+    #: the later releases it makes stale (``domain.history.StaleMark``), known before the
+    #: rows are loaded, so that the report can name them
+    stale: tuple
 
-    def __new__(cls, release_id: int, period: str, version: int) -> Self:
+    def __new__(
+        cls,
+        release_id: int,
+        period: str,
+        version: int,
+        replaces: int | None = None,
+        stale: tuple = (),
+    ) -> Self:
         obj = super().__new__(cls, release_id)
         obj.period = period
         obj.version = version
+        obj.replaces = replaces
+        obj.stale = tuple(stale)
         return obj
 
 
@@ -118,6 +143,19 @@ class ReleaseRow:
     quota_summary: dict
     #: the money view's summary (empty for releases published before revision 0005)
     money_summary: dict = field(default_factory=dict)
+    based_on_release_id: int | None = None
+    stale_since: datetime | None = None
+    stale_because: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_since is not None
+
+    def ref(self) -> ReleaseRef:
+        """The ``domain.history.ReleaseRef`` of this release."""
+        return ReleaseRef(
+            self.release_id, self.period, self.version, self.based_on_release_id, self.stale
+        )
 
 
 @dataclass(frozen=True)

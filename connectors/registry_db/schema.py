@@ -68,6 +68,14 @@ registry_release = Table(
     Column("quota_summary", Text, nullable=False, server_default="{}"),
     # 0005: the money view's summary (domain.money)
     Column("money_summary", Text, nullable=False, server_default="{}"),
+    # 0007: the period history
+    Column(
+        "based_on_release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_registry_release_based_on"),
+    ),
+    Column("stale_since", DateTime(timezone=True)),
+    Column("stale_because", Text),
     UniqueConstraint("period", "version", name="uq_registry_release_period_version"),
     CheckConstraint(_in_list("status", RELEASE_STATUSES), name="ck_registry_release_status"),
     Index(
@@ -155,31 +163,30 @@ population_change = Table(
 )
 
 
-reverification_case = Table(
-    "reverification_case",
+#: the re-verification cases' state as of the end of each release (0007). A release's rows:
+#: every case OPEN at its end, and every case it resolved. The state as of the end of
+#: release R is R's OPEN rows plus the resolved rows of R and of the releases R is built
+#: on, through the chain of ``based_on_release_id`` (:func:`cases.state_query`).
+case_state = Table(
+    "case_state",
     metadata,
+    Column(
+        "release_id",
+        Integer,
+        ForeignKey("registry_release.release_id", name="fk_case_state_release"),
+        primary_key=True,
+    ),
     Column("case_id", String(), primary_key=True),
     Column("nik", String()),
     Column("kpj", String()),
     Column("kode_kelurahan", String()),
-    Column(
-        "opened_release_id",
-        Integer,
-        ForeignKey("registry_release.release_id", name="fk_reverification_case_opened"),
-        nullable=False,
-    ),
-    Column(
-        "last_seen_release_id",
-        Integer,
-        ForeignKey("registry_release.release_id", name="fk_reverification_case_last_seen"),
-        nullable=False,
-    ),
+    Column("opened_release_id", Integer, nullable=False),
+    Column("last_seen_release_id", Integer, nullable=False),
     Column("triggers", String(), nullable=False),
     Column("status", String(32), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
     Column("periods_open", Integer, nullable=False),
-    # 0002
     Column("opened_period", String(7)),
     Column("last_seen_period", String(7)),
     Column("escalated", Boolean, nullable=False, server_default=sa.false()),
@@ -187,15 +194,73 @@ reverification_case = Table(
     Column("resolved_by", String()),
     Column("nik_baru", String()),
     Column("evidence", Text),
-    Column(
-        "resolved_release_id",
-        Integer,
-        ForeignKey("registry_release.release_id", name="fk_reverification_case_resolved"),
-    ),
-    CheckConstraint(_in_list("status", list(CaseStatus)), name="ck_reverification_case_status"),
-    Index("ix_reverification_case_status", "status"),
-    Index("ix_reverification_case_nik", "nik"),
+    Column("resolved_release_id", Integer),
+    CheckConstraint(_in_list("status", list(CaseStatus)), name="ck_case_state_status"),
 )
+
+
+#: the kelurahan's answers recorded outside a run (``sigap verify-results``), applied by
+#: every run of their period (0007): the validated rows of ``HASIL_VERIFIKASI_YYYYMM.csv``
+verification_answer = Table(
+    "verification_answer",
+    metadata,
+    Column("answer_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("case_id", String(), nullable=False),
+    Column("nik", String()),
+    Column("hasil", String(16)),
+    Column("nik_baru", String()),
+    Column("catatan", Text),
+    Column("petugas", String()),
+    Column("tgl_verifikasi", DateTime(timezone=True)),
+    Column("line", Integer),
+    Column("file_name", String(), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_verification_answer_period", "period"),
+)
+
+
+#: the columns of the ``reverification_case`` view (REGISTRY.md, plus the 0002 additions)
+CASE_COLUMNS: tuple[str, ...] = (
+    "case_id", "nik", "kpj", "kode_kelurahan", "opened_release_id", "last_seen_release_id",
+    "triggers", "status", "opened_at", "resolved_at", "periods_open", "opened_period",
+    "last_seen_period", "escalated", "resolution_note", "resolved_by", "nik_baru",
+    "evidence", "resolved_release_id",
+)  # fmt: skip
+
+#: Views are not tables: kept out of ``metadata`` (which is what the migrations build as
+#: tables), described here so that readers can select from them.
+views = MetaData()
+
+#: ``reverification_case`` (REGISTRY.md) is a view since 0007: the case state as of the end
+#: of the current release of the latest period (see REVERIFICATION_CASE_VIEW)
+reverification_case = Table(
+    "reverification_case",
+    views,
+    *(
+        Column(c.name, c.type)
+        for c in case_state.columns
+        if c.name in CASE_COLUMNS
+    ),
+)
+
+REVERIFICATION_CASE_VIEW = f"""
+CREATE VIEW reverification_case AS
+WITH RECURSIVE head(release_id) AS (
+    SELECT release_id FROM registry_release
+    WHERE status = 'PUBLISHED' ORDER BY period DESC LIMIT 1
+), chain(release_id) AS (
+    SELECT release_id FROM head
+    UNION ALL
+    SELECT r.based_on_release_id FROM registry_release r
+    JOIN chain c ON r.release_id = c.release_id
+    WHERE r.based_on_release_id IS NOT NULL
+)
+SELECT {", ".join("s." + c for c in CASE_COLUMNS)}
+FROM case_state s JOIN chain c ON s.release_id = c.release_id
+WHERE s.status <> 'OPEN' OR s.release_id = (SELECT release_id FROM head)
+"""
 
 
 extract_delivery = Table(

@@ -95,7 +95,65 @@ def test_verify_results_requires_a_checksum_and_closes_cases(published, tmp_path
     Path(f"{results}.sha256").write_text(f"{hashlib.sha256(results.read_bytes()).hexdigest()}  {results.name}\n")
     out = runner.invoke(app, ["verify-results", str(results)], env=_env(published))
     assert out.exit_code == 0, out.output
-    assert "0 cases closed" in out.output and "not applied" in out.output  # unknown case id
+    assert "0 cases to close" in out.output and "not applied" in out.output  # unknown case id
+    assert "1 answers recorded for 2026-08" in out.output and "already published" in out.output
+    assert "--cascade" in out.output
+    out = runner.invoke(app, ["verify-results", str(results)], env=_env(published))
+    assert "0 answers recorded" in out.output and "recorded before" in out.output
+
+
+@pytest.fixture()
+def history(published, tmp_path):
+    """A copy of the published registry with August v2 (three decisions changed) and a
+    September built on August v1 (stale since v2)."""
+    import shutil
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(published["data_dir"] / "registry.sqlite", data_dir / "registry.sqlite")
+    engine = registry_db.make_engine(f"sqlite:///{data_dir / 'registry.sqlite'}")
+    try:
+        v1 = registry_db.latest_release(engine, PERIOD)
+        entries = published["result"].entries.copy()
+        keep = entries.index[entries["decision"] == "KEEP"][:3]
+        entries.loc[keep, "decision"] = "TERMINATE"
+        request = dict(
+            rules_version=v1.rules_version, flow_run_id=None, counts={}, monthly_cost_idr=0,
+            quota=1, changes=empty_changes(),
+        )  # fmt: skip
+        registry_db.publish_release(engine, registry_db.PublishRequest(
+            period="2026-09", input_digests={"dukcapil": "3" * 64, "dtsen": "4" * 64, "bpjstk": "5" * 64},
+            entries=entries, based_on_release_id=v1.release_id, **request,
+        ))  # fmt: skip
+        registry_db.publish_release(engine, registry_db.PublishRequest(
+            period=PERIOD, input_digests={"dukcapil": "6" * 64, "dtsen": "1" * 64, "bpjstk": "2" * 64},
+            entries=entries, **request,
+        ))  # fmt: skip
+    finally:
+        engine.dispose()
+    return {"data_dir": data_dir, "changed": entries.loc[keep]}
+
+
+def test_status_lists_every_period_with_its_staleness(history):
+    env = {"SIGAP_DATA_DIR": str(history["data_dir"])}
+    out = runner.invoke(app, ["status"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "2026-08" in out.output and "v2 of 2" in out.output
+    assert "STALE" in out.output and "sigap run --period 2026-09 --cascade" in out.output
+
+
+def test_diff_prints_counts_and_shows_people_only_when_asked(history):
+    env = {"SIGAP_DATA_DIR": str(history["data_dir"])}
+    out = runner.invoke(app, ["diff", "--period", PERIOD], env=env)
+    assert out.exit_code == 0, out.output
+    assert "v1" in out.output and "v2" in out.output and "KEEP -> TERMINATE: 3" in out.output
+    assert "input dukcapil" in out.output and "input dtsen" not in out.output
+    nik = history["changed"]["nik"].iloc[0]
+    assert nik not in out.output
+    out = runner.invoke(app, ["diff", "--period", PERIOD, "--show-people"], env=env)
+    assert out.exit_code == 0 and nik in out.output
+    out = runner.invoke(app, ["diff", "--period", PERIOD, "--from", "1", "--to", "7"], env=env)
+    assert out.exit_code == 2 and "no version 7" in out.output and "Traceback" not in out.output
 
 
 def test_settings_table_and_bad_settings(tmp_path):
@@ -114,8 +172,8 @@ def test_run_with_unreachable_sftp_fails_cleanly(tmp_path):
 
 def test_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "sigap.cli", "--help"], capture_output=True, text=True, check=True)
-    for command in ("demo", "run", "sample", "explain", "whatif", "verify-results", "reverify", "serve", "bench", "db",
-                    "settings", "status", "repair"):
+    for command in ("demo", "run", "backfill", "status", "repair", "diff", "sample", "explain", "whatif",
+                    "verify-results", "reverify", "serve", "bench", "db", "settings"):
         assert command in out.stdout
 
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import registry_db as db
+from core.errors import PublishConflict
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -81,14 +82,32 @@ def test_concurrent_runs_with_different_inputs_get_unique_versions(engine, db_ur
     assert by_version[3].superseded_release_id == by_version[2].release_id
 
 
-def test_different_periods_do_not_wait_for_each_other_on_postgresql(engine, db_url, make_request):
-    """PostgreSQL locks per period (SQLite has one writer at a time: this only checks
-    correctness there)."""
-    started = time.perf_counter()
-    outcomes = _run_concurrently(
-        db_url, [make_request(period="2026-09"), make_request(period="2026-10")], hold_seconds=1.0
-    )
-    elapsed = time.perf_counter() - started
-    assert sorted((o.period, o.version) for o in outcomes) == [("2026-09", 1), ("2026-10", 1)]
-    if engine.dialect.name == "postgresql":
-        assert elapsed < 1.9, f"publishers of different periods were serialised ({elapsed:.2f}s)"
+def test_a_new_version_and_a_release_built_on_the_old_one_never_both_look_current(
+    engine, db_url, make_request
+):
+    """September v2 and October (computed on September v1) publish at the same moment.
+    Publishers take a registry-wide history lock after their period's lock (periods used
+    to publish side by side on PostgreSQL; the period history needs the check of a base
+    and the stale marking to see every other commit), so that either October is refused
+    (its base is no longer current) or it is published first and then marked stale by
+    September v2: never a current October built on a superseded September."""
+    sep1 = db.publish_release(engine, make_request(period="2026-09"))
+    requests = [
+        make_request(period="2026-09", tag="b"),
+        make_request(period="2026-10", based_on_release_id=sep1.release_id),
+    ]
+    errors: list[Exception] = []
+    try:
+        outcomes = _run_concurrently(db_url, requests, hold_seconds=0.5)
+    except PublishConflict as exc:
+        errors.append(exc)
+        outcomes = []
+    october = db.latest_release(engine, "2026-10")
+    if errors:  # September v2 first: October refused, nothing of it published
+        assert "no longer its current release" in str(errors[0]) and october is None
+    else:
+        assert october is not None and october.based_on_release_id == sep1.release_id
+        assert october.stale and "2026-09 v2" in october.stale_because
+    assert db.latest_release(engine, "2026-09").version == 2
+
+

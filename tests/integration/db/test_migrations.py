@@ -15,29 +15,19 @@ from alembic.runtime.migration import MigrationContext
 from connectors import registry_db as db
 from connectors.registry_db import engine as engine_module
 
-TABLES = {"registry_release", "registry_entry", "population_change", "reverification_case",
-          "extract_delivery", "release_file"}  # fmt: skip
+TABLES = {"registry_release", "registry_entry", "population_change", "extract_delivery",
+          "release_file", "case_state", "verification_answer"}  # fmt: skip
+VIEWS = {"reverification_case"}
 #: the head revision (one place: revisions may be renumbered when branches merge)
-HEAD = "0006"
+HEAD = "0007"
+#: the revision before the period history's (0007: based_on_release_id, stale marks,
+#: per-release case state)
+BEFORE_HISTORY = "0006"
 #: the revision that adds ``release_file`` (the outbox's delivery record), and the one before
 RELEASE_FILES_REVISION, BEFORE_RELEASE_FILES = "0006", "0005"
 #: the revision that adds the statistics' entry columns and the money summary, and the
 #: one before it
 STATISTICS_REVISION, BEFORE_STATISTICS = "0005", "0004"
-STATISTICS_COLUMNS = {
-    ("registry_entry", "kode_pekerjaan"),
-    ("registry_entry", "disabilitas"),
-    ("registry_release", "money_summary"),
-}
-
-
-def _without_later_columns(diffs: list) -> list:
-    """Schema differences less the columns revisions after 0004 add (a test that
-    downgrades below them compares with the head models)."""
-    return [
-        d for d in diffs
-        if not (d[0] == "add_column" and (d[2], d[3].name) in STATISTICS_COLUMNS)
-    ]  # fmt: skip
 
 
 def test_upgrade_empty_database_to_head(db_url):
@@ -47,7 +37,8 @@ def test_upgrade_empty_database_to_head(db_url):
     engine = db.make_engine(db_url)
     try:
         names = set(sa.inspect(engine).get_table_names())
-        assert TABLES <= names
+        assert TABLES <= names and not VIEWS & names
+        assert VIEWS <= set(sa.inspect(engine).get_view_names())
         # the head schema is exactly the models of registry_db (no drift), except that on
         # PostgreSQL the entry -> release foreign key is enforced by statement-level
         # triggers (migration 0003), which the models cannot declare
@@ -81,7 +72,7 @@ def test_upgrade_is_idempotent(db_url):
 
 def test_contract_columns_exist(engine):
     inspector = sa.inspect(engine)
-    columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in TABLES}
+    columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in TABLES | VIEWS}
     assert {
         "release_id",
         "period",
@@ -98,6 +89,9 @@ def test_contract_columns_exist(engine):
         "validation",
         "quota_summary",
         "money_summary",
+        "based_on_release_id",
+        "stale_since",
+        "stale_because",
     } <= columns["registry_release"]
     assert {
         "release_id",
@@ -375,14 +369,13 @@ def test_0003_downgrades_to_the_row_level_foreign_key(db_url):
             command.downgrade(engine_module._alembic_config(conn), "0002")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
-            diffs = _without_later_columns(
-                compare_metadata(MigrationContext.configure(conn), db.metadata)
-            )
-            # the partial indexes of 0004 (the kpj one keeps its name and columns) and the
-            # table of 0006
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            # the partial indexes of 0004 (the kpj one keeps its name and columns); the
+            # columns and tables of the later revisions aside
+            diffs = [d for d in diffs if isinstance(d, tuple) and d[0].endswith("_index")]
+            diffs = [d for d in diffs if d[1].table.name == "registry_entry"]
             assert sorted((d[0], d[1].name) for d in diffs) == [
                 ("add_index", "ix_registry_entry_release_terminate"),
-                ("add_table", "release_file"),
                 ("remove_index", "ix_registry_entry_release_decision"),
             ]
         with pytest.raises(sa.exc.IntegrityError) as exc, engine.begin() as conn:
@@ -562,3 +555,120 @@ def test_release_files_revision_up_and_down(db_url, make_request):
         assert db.release_files(engine, outcome.release_id) == []
     finally:
         engine.dispose()
+
+
+def _insert_release(conn, release_id: int, period: str, version: int, status: str, published: str, digests) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO registry_release (release_id, period, version, status, published_at, "
+            "rules_version, input_digests, flow_run_id, counts, monthly_cost_idr, quota) VALUES "
+            "(:id, :period, :version, :status, :ts, 'old', :digests, NULL, '{}', 0, 1)"
+        ),
+        {"id": release_id, "period": period, "version": version, "status": status,
+         "ts": published, "digests": json.dumps(digests)},
+    )  # fmt: skip
+
+
+
+def _insert_case(conn, case_id: str, opened: int, last_seen: int, status: str = "OPEN", **extra) -> None:
+    row = {
+        "case_id": case_id, "nik": "3275014101900001", "kpj": f"1000000{case_id[-4:]}",
+        "kode_kelurahan": "32.75.01.1001", "opened_release_id": opened,
+        "last_seen_release_id": last_seen, "triggers": "DESIL_CHANGED", "status": status,
+        "opened_at": "2026-10-01 00:00:00", "resolved_at": None, "periods_open": 1,
+        "escalated": False, "resolution_note": None, "resolved_by": None, "nik_baru": None,
+        "evidence": "DESIL_CHANGED: 4 -> 7", "resolved_release_id": None,
+    } | extra  # fmt: skip
+    names = ", ".join(row)
+    conn.execute(
+        sa.text(f"INSERT INTO reverification_case ({names}) VALUES ({', '.join(':' + k for k in row)})"),
+        row,
+    )
+    conn.execute(
+        sa.text(
+            "UPDATE reverification_case SET "
+            "opened_period = (SELECT period FROM registry_release WHERE release_id = opened_release_id), "
+            "last_seen_period = (SELECT period FROM registry_release WHERE release_id = last_seen_release_id) "
+            "WHERE case_id = :id"
+        ),
+        {"id": case_id},
+    )
+
+
+
+def test_the_period_history_migration_carries_an_existing_history(db_url, make_request, digests_for):
+    """A registry of 0004 whose September was re-run after October was published (the
+    issue's first scenario): October v1 is found stale, every release records what it was
+    built on, the cases' last state becomes the current one (periods_open counting
+    distinct periods, the escalation it did not earn dropped), September's state is what
+    it was then, and an answer recorded by `sigap verify-results` waits for November's
+    run. Downgrading gives the 0004 table back, with that answer closing its case."""
+    from alembic import command
+
+    db.upgrade(db_url, BEFORE_HISTORY)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            _insert_release(conn, 1, "2026-09", 1, "SUPERSEDED", "2026-10-05 02:00:00", digests_for("s1"))
+            _insert_release(conn, 2, "2026-10", 1, "PUBLISHED", "2026-11-05 02:00:00", digests_for("o1"))
+            _insert_release(conn, 3, "2026-09", 2, "PUBLISHED", "2026-11-10 09:00:00", digests_for("s2"))
+            # opened in September, seen in October, counted again by the re-run: 3 periods
+            _insert_case(conn, "RV-202609-000001", 1, 2, periods_open=3, escalated=True)
+            _insert_case(conn, "RV-202609-000002", 1, 1, status="RESOLVED_ELIGIBLE",
+                         resolved_release_id=2, resolved_at="2026-10-20 00:00:00",
+                         resolved_by="Lurah", resolution_note="LAYAK: ok")  # fmt: skip
+            _insert_case(conn, "RV-202610-000003", 2, 2)
+            _insert_case(conn, "RV-202609-000004", 1, 2, status="RESOLVED_INELIGIBLE",
+                         resolved_at="2026-11-12 00:00:00", resolved_by="Petugas",
+                         resolution_note="TIDAK_LAYAK: pindah", periods_open=2)  # fmt: skip
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('registry_release', 'release_id'), 3)"))
+    finally:
+        engine.dispose()
+
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        rows = {r.release_id: r for r in db.releases(engine)}
+        assert {k: r.based_on_release_id for k, r in rows.items()} == {1: None, 2: 1, 3: None}
+        assert rows[2].stale and not rows[1].stale and not rows[3].stale
+        assert "2026-09 v1 (release 1)" in rows[2].stale_because and "2026-09 v2 (release 3)" in rows[2].stale_because
+
+        view = db.cases(engine).set_index("case_id")  # October v1's state
+        assert view["status"].to_dict() == {
+            "RV-202609-000001": "OPEN", "RV-202609-000002": "RESOLVED_ELIGIBLE",
+            "RV-202609-000004": "OPEN", "RV-202610-000003": "OPEN",
+        }  # fmt: skip
+        assert view.loc["RV-202609-000001", "periods_open"] == 2  # September and October
+        assert not view.loc["RV-202609-000001", "escalated"]
+        assert view.loc["RV-202609-000002", "resolved_release_id"] == 2
+        september = db.cases(engine, release_id=3).set_index("case_id")
+        assert sorted(september.index) == ["RV-202609-000001", "RV-202609-000002", "RV-202609-000004"]
+        assert (september["status"] == "OPEN").all() and (september["periods_open"] == 1).all()
+        answers = db.answers(engine, "2026-11")
+        assert answers[["CASE_ID", "HASIL", "CATATAN", "PETUGAS"]].values.tolist() == [
+            ["RV-202609-000004", "TIDAK_LAYAK", "pindah", "Petugas"]
+        ]
+        # October re-run on September v2: a new version (its base changed)
+        out = db.publish_release(engine, make_request(period="2026-10", tag="o1", input_digests=digests_for("o1"),
+                                                      based_on_release_id=3))  # fmt: skip
+        assert (out.status, out.version, out.superseded_release_id) == ("PUBLISHED", 2, 2)
+        assert db.latest_release(engine, "2026-10").stale_since is None
+
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(engine_module._alembic_config(conn), BEFORE_HISTORY)
+        with engine.connect() as conn:
+            table = {
+                r.case_id: r
+                for r in conn.execute(sa.text("SELECT case_id, status, periods_open, resolved_by, resolution_note FROM reverification_case"))
+            }  # fmt: skip
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("registry_release")}
+        # October v2 carried nothing: its state (on September v2) is what the table holds
+        assert table["RV-202609-000004"].status == "RESOLVED_INELIGIBLE"
+        assert table["RV-202609-000004"].resolution_note == "TIDAK_LAYAK: pindah"
+        assert "based_on_release_id" not in columns and "stale_since" not in columns
+    finally:
+        engine.dispose()
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == HEAD
+

@@ -44,7 +44,9 @@ def test_prefect_yaml_entrypoints_are_flows_with_those_parameters():
 def test_prefect_yaml_matches_the_served_deployments():
     served = {d.name: d for d in deps.deployments(config="/etc/sigap/sigap.toml")}
     yaml_deps = _yaml_deployments()
-    assert set(served) == set(yaml_deps) == {deps.MONTHLY_DEPLOYMENT, deps.REVERIFICATION_DEPLOYMENT}
+    assert set(served) == set(yaml_deps) == {
+        deps.MONTHLY_DEPLOYMENT, deps.REVERIFICATION_DEPLOYMENT, deps.BACKFILL_DEPLOYMENT
+    }  # fmt: skip
 
     monthly = yaml_deps["monthly"]
     assert monthly["schedules"][0]["cron"] == deps.MONTHLY_CRON
@@ -61,6 +63,21 @@ def test_prefect_yaml_matches_the_served_deployments():
     assert rever["expect"] == [deps.POPULATION_CHANGED] == sorted(served_trigger.expect)
     assert rever["parameters"]["period"] == served_trigger.parameters["period"] == "{{ event.payload.period }}"
     assert rever["match"] == served_trigger.match.model_dump()
+
+
+def test_the_backfill_deployment_has_no_schedule_and_runs_alone():
+    """Backfill is started by an operator with first/last; one at a time."""
+    yaml_backfill = _yaml_deployments()["backfill"]
+    served = {d.name: d for d in deps.deployments(config="/etc/sigap/sigap.toml")}["backfill"]
+    assert not yaml_backfill.get("schedules") and not served.schedules
+    assert yaml_backfill["concurrency_limit"] == 1 == served.concurrency_limit
+    assert served.entrypoint.endswith("backfill.py:backfill")
+    flow = _load_entrypoint(yaml_backfill["entrypoint"])
+    required = {
+        name for name, p in inspect.signature(flow.fn).parameters.items()
+        if p.default is inspect.Parameter.empty
+    }  # fmt: skip
+    assert required == {"first", "last"}
 
 
 def test_the_monthly_flow_needs_no_period_on_schedule():
