@@ -550,7 +550,9 @@ def test_release_files_revision_up_and_down(db_url, make_request):
         engine.dispose()
         assert db.current_revision(db_url) == BEFORE_RELEASE_FILES
         assert "release_file" not in sa.inspect(engine).get_table_names()
-        assert {r.release_id for r in db.releases(engine)} == {old, outcome.release_id}
+        with engine.connect() as conn:  # the head models read later columns: plain SQL here
+            kept = set(conn.exec_driver_sql("SELECT release_id FROM registry_release").scalars())
+        assert kept == {old, outcome.release_id}
         db.upgrade(db_url)
         assert db.release_files(engine, outcome.release_id) == []
     finally:
