@@ -40,8 +40,11 @@ def test_a_run_leaves_every_file_of_the_working_folder_private(prefect_harness, 
 
     assert summary.status == "PUBLISHED"
     for part in ("downloads/dukcapil", "downloads/dtsen", "downloads/bpjstk", f"runs/{period}/rejects",
-                 "baselines", f"runs/{period}/data_docs", f"runs/{period}/gx", "outbox"):
+                 "baselines", "outbox"):
         assert any(p.is_file() for p in (data_dir / part).rglob("*")), f"nothing under {part}"
+    for part in ("data_docs", "gx"):  # in the run's own folder, runs/YYYY-MM/run-<flow run id>/
+        found = [p for p in (data_dir / "runs" / period).glob(f"run-*/{part}/**/*") if p.is_file()]
+        assert found, f"nothing under runs/{period}/run-*/{part}"
     assert (data_dir / "runs" / period / f"laporan_gagal_{period.replace('-', '')}.md").is_file()
 
     engine = registry_db.make_engine(settings.database_url)
