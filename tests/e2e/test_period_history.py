@@ -252,7 +252,8 @@ def test_a_corrected_resend_of_an_earlier_period(
         worklists = list((outbox / "verifikasi").glob("*/worklist_202609_v2.csv"))
         assert worklists and not any("RV-202610-" in w.read_text() for w in worklists)
         report = (outbox / "laporan_202609_v2.md").read_text()
-        assert "Perubahan sejak versi 1" in report and "stale" in report
+        assert "Perubahan sejak versi 1" in report and "menjadi usang" in report  # stale (id)
+        assert "2026-10 v1" in report  # the release it made stale, by name
         assert not any(n in report for n in dead)  # counts only in the report
         assert not (outbox / "perubahan_keputusan_202609_v1.csv").exists()
 
