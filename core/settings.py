@@ -6,8 +6,8 @@ the TOML file (``--config``, else ``$SIGAP_CONFIG``, else ``./sigap.toml`` when 
 then the defaults below. Nothing is read at import time: call ``load_settings``.
 
 Nothing is silently ignored: an unknown key in any table of the file, and any ``SIGAP_...``
-environment variable that names no setting (except ``SIGAP_CONFIG`` and ``SIGAP_HOME``,
-which are not settings: :data:`NOT_SETTINGS`), is an error naming the key and the closest
+environment variable that names no setting (except ``SIGAP_CONFIG``, ``SIGAP_HOME`` and the
+variables of ``infra/server.sh``, which are not settings: :data:`NOT_SETTINGS`), is an error naming the key and the closest
 valid one; values are range-checked. ``load_settings`` reports every problem at once in
 one :class:`~core.errors.ConfigError`.
 
@@ -48,8 +48,18 @@ _TOML_PATH: ContextVar[Path | None] = ContextVar("sigap_toml_path", default=None
 
 ENV_PREFIX = "SIGAP_"
 #: ``SIGAP_...`` environment variables that are not settings (every other one must name a
-#: setting): the settings file's path, and the installation folder of ``infra/server.sh``
-NOT_SETTINGS = ("SIGAP_CONFIG", "SIGAP_HOME")
+#: setting): the settings file's path, and the variables of ``infra/server.sh`` (the
+#: installation folder, its log folder, the programs it starts, the report server switch
+#: and the notification block), which its server and worker processes inherit
+NOT_SETTINGS = (
+    "SIGAP_CONFIG",
+    "SIGAP_HOME",
+    "SIGAP_LOG_DIR",
+    "SIGAP_BIN",
+    "SIGAP_PYTHON",
+    "SIGAP_FILES_SERVER",
+    "SIGAP_NOTIFY_BLOCK",
+)
 #: the sources with a row-count tolerance (``validation.row_count_tolerance``)
 SourceName = Literal["dukcapil", "dtsen", "bpjstk"]
 
@@ -551,7 +561,7 @@ def _check_environment(
         hint = f"did you mean {_env_name(meant)}?" if meant else "no setting has that name"
         problem = (
             f"unknown setting {variable} ({hint}): every {ENV_PREFIX} environment variable "
-            f"but {' and '.join(NOT_SETTINGS)} names a setting"
+            f"but {', '.join(NOT_SETTINGS)} names a setting"
         )
         problems.append((path, problem))
     return problems, names

@@ -92,6 +92,7 @@ def _renderer(engine) -> Callable[[ReleaseFileRow], Callable[[], bytes] | None]:
 
 @task(
     name="complete-deliveries",
+    task_run_name="complete-deliveries",
     cache_policy=NONE,
     retries=len(BACKOFF),
     retry_delay_seconds=BACKOFF,
