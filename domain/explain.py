@@ -148,10 +148,11 @@ def _deceased(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
 
 
 def _jkm_claim_alert(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return (
-        "died " + _dates(f["tgl_peristiwa"]) + " on or after TGL_AKTIF "
-        + _dates(f["tgl_aktif"]) + ", the heirs may claim the JKM benefit"
-    )  # fmt: skip
+    known = pd.to_datetime(f["tgl_aktif"]).notna().to_numpy(dtype=bool)
+    start = (" on or after TGL_AKTIF " + _dates(f["tgl_aktif"])).where(
+        known, "; TGL_AKTIF unknown (BPJS delivered none readable): check the coverage start"
+    )
+    return "died " + _dates(f["tgl_peristiwa"]) + start + ", the heirs may claim the JKM benefit"
 
 
 def _moved_out(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
