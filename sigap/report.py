@@ -47,6 +47,8 @@ class ReportData:
     escalated: pd.DataFrame | None = None
     verification_problems: int = 0
     monthly_contribution_idr: int = 16_800
+    #: why this period's re-verification results file was rejected (nothing of it applied)
+    verification_rejected: str | None = None
 
 
 def rupiah(value: float | None) -> str:
@@ -145,7 +147,16 @@ def render_markdown(data: ReportData) -> str:
         for v in data.validations:
             if v.rejects_by_rule:
                 rules = ", ".join(f"{k} {n:,}" for k, n in sorted(v.rejects_by_rule.items()))
-                out.append(f"- {v.source} rejects by rule: {rules}")
+                out.append(f"- {v.source} rows removed by rule: {rules}")
+            kept = getattr(v, "repairs_by_rule", None)
+            if kept:
+                rules = ", ".join(f"{k} {n:,}" for k, n in sorted(kept.items()))
+                out.append(
+                    f"- {v.source} rows kept with a value nulled (listed as KEPT in the "
+                    f"rejects file): {rules}"
+                )
+            if getattr(v, "extra_columns", None):
+                out.append(f"- {v.source} extra columns (ignored): {', '.join(v.extra_columns)}")
             if v.failure_message:
                 out.append(f"- {v.source}: {v.failure_message}")
         out.append("")
@@ -164,6 +175,10 @@ def render_markdown(data: ReportData) -> str:
         f"resolved: {data.cases_resolved:,}; escalated: "
         f"{0 if data.escalated is None else len(data.escalated):,}",
     ]
+    if data.verification_rejected:
+        out.append(
+            f"- results file rejected: {data.verification_rejected}; nothing of it was applied"
+        )
     if data.verification_problems:
         out.append(f"- results rows that could not be applied: {data.verification_problems:,}")
     if data.escalated is not None and len(data.escalated):

@@ -73,6 +73,8 @@ class RunSummary:
     cases_escalated: int = 0
     jkm_claim_alerts: int = 0
     verification_problems: int = 0
+    #: why this period's re-verification results file was rejected (nothing of it applied)
+    verification_rejected: str | None = None
     accepted_flags: list[str] = field(default_factory=list)
     database: str = ""
     outbox: str = ""
@@ -111,6 +113,7 @@ class RunSummary:
                 f"{v.source} {v.rows_accepted:,}/{v.rows_total:,} accepted, {v.rows_rejected:,} rejected"
                 for v in self.validations
             ),
+            *self._validation_details(),
             (
                 f"changes: {self.changes:,}; re-verification cases opened {self.cases_opened:,}, "
                 f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, "
@@ -119,9 +122,36 @@ class RunSummary:
             f"registry: {self.database}",
             f"outbox: {self.outbox}",
         ]
+        if self.verification_rejected:
+            out.insert(
+                -2,
+                f"re-verification results file rejected: {self.verification_rejected}; "
+                "nothing of it was applied",
+            )
         if self.report_md:
             out.append(f"report: {self.report_md}")
         return out
+
+    def _validation_details(self) -> list[str]:
+        """Per extract: rows removed and rows kept with a value nulled, by rule (most
+        frequent first), and the extra columns (escaped at validation)."""
+        out = []
+        for v in self.validations:
+            removed = getattr(v, "rejects_by_rule", {}) or {}
+            kept = getattr(v, "repairs_by_rule", {}) or {}
+            if v.rows_rejected:
+                out.append(f"{v.source}: {v.rows_rejected:,} rows removed ({_by_rule(removed)})")
+            if getattr(v, "rows_repaired", 0):
+                out.append(
+                    f"{v.source}: {v.rows_repaired:,} rows kept with a value nulled ({_by_rule(kept)})"
+                )
+            if getattr(v, "extra_columns", None):
+                out.append(f"{v.source}: extra columns ignored: {', '.join(v.extra_columns)}")
+        return out
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:

@@ -109,9 +109,16 @@ class ValidatedExtract:
     data_docs_path: str | None
     baseline_path: str
     warnings: dict[str, int] = field(default_factory=dict)
+    #: rows removed (quarantined) per ``COLUMN:RULE``
     rejects_by_rule: dict[str, int] = field(default_factory=dict)
     expectation_results: list[dict] = field(default_factory=list)
     extract_checks: list[dict] = field(default_factory=list)
+    #: BPJS rows kept with a value nulled (listed as KEPT in the rejects file), and per
+    #: ``COLUMN:RULE``
+    rows_repaired: int = 0
+    repairs_by_rule: dict[str, int] = field(default_factory=dict)
+    #: columns the delivery has and the contract does not (ignored), escaped for display
+    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -198,6 +205,9 @@ def validate_source(
         rejects_by_rule={_rule_key(k): int(v) for k, v in dict(outcome.rejects_by_rule).items()},
         expectation_results=[_row(r) for r in outcome.expectation_results],
         extract_checks=[_row(c) for c in outcome.extract_checks],
+        rows_repaired=outcome.rows_repaired,
+        repairs_by_rule={_rule_key(k): int(v) for k, v in outcome.repairs_by_rule.items()},
+        extra_columns=list(outcome.extra_columns),
     )
     del outcome
     release_memory(collect=True)  # GX's validators hold the batches in reference cycles
@@ -211,7 +221,22 @@ def validate_source(
         100 * result.reject_share,
         "" if result.passed else " -- FAILED: " + (result.failure_message or ""),
     )
+    if result.rows_repaired:
+        logger.warning(
+            "%s: %s rows kept with a value nulled (listed as KEPT in the rejects file): %s",
+            source, f"{result.rows_repaired:,}", _by_rule(result.repairs_by_rule),
+        )  # fmt: skip
+    if result.extra_columns:
+        logger.warning(
+            "%s: extra columns ignored (not in the contract): %s",
+            source, ", ".join(result.extra_columns),
+        )  # fmt: skip
     return result
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    """``KPJ:DUPLICATE_KEY 2, :FIELD_COUNT 1``: most frequent first."""
+    return ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def validate_with_cache(
@@ -273,12 +298,39 @@ def publish_validation_artifacts(result: ValidatedExtract) -> None:
         }
         for c in result.extract_checks
     ]
+    for what, counts in (
+        ("rows removed", result.rejects_by_rule),
+        ("rows kept, value nulled", result.repairs_by_rule),
+    ):
+        rows += [
+            {
+                "expectation": f"extract: {what}, {rule}",
+                "column": rule.split(":", 1)[0],
+                "success": False,
+                "unexpected_count": count,
+                "unexpected_percent": round(100 * count / result.rows_total, 4)
+                if result.rows_total
+                else 0.0,
+            }
+            for rule, count in sorted(counts.items())
+        ]
+    if result.extra_columns:
+        rows.append(
+            {
+                "expectation": "extract: extra columns ignored",
+                "column": ", ".join(result.extra_columns),
+                "success": True,
+                "unexpected_count": len(result.extra_columns),
+                "unexpected_percent": 0.0,
+            }
+        )
+    kept = f", {result.rows_repaired:,} kept with a value nulled" if result.rows_repaired else ""
     create_table_artifact(
         key=key,
         table=rows,
         description=(
             f"{result.source} {result.period}: {result.rows_total:,} rows, "
-            f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%), "
+            f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%){kept}, "
             f"{'passed' if result.passed else 'FAILED'}"
             f"{' (accepted by operator)' if result.accepted_by_operator else ''}"
         ),
