@@ -18,6 +18,7 @@ from connectors import registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
 from domain import cases as case_rules
+from domain.codes import Decision
 from domain.periods import compact
 from domain.reconcile import Reconciliation
 from sigap.report import ReportData, decisions_by_kecamatan, render_html, render_markdown
@@ -33,6 +34,17 @@ REGISTRY_CSV_COLUMNS = [
     "jkm_claim_alert", "evidence",
 ]  # fmt: skip
 MUTASI_COLUMNS = ["kpj", "nik", "nama", "kategori", "decision", "reasons", "kode_kelurahan", "periode_efektif"]
+
+
+def registry_frame(entries: pd.DataFrame, release_id: int) -> pd.DataFrame:
+    """The rows of ``registry_YYYYMM_vN.csv``."""
+    return entries.assign(release_id=release_id)[REGISTRY_CSV_COLUMNS]
+
+
+def mutasi_frame(entries: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The rows of ``mutasi_bpjstk_YYYYMM_vN.csv``: what BPJS must act on."""
+    mutasi = entries[entries["decision"].isin([Decision.ENROLL.value, Decision.TERMINATE.value])]
+    return mutasi.assign(periode_efektif=period)[MUTASI_COLUMNS]
 
 
 @dataclass
@@ -260,10 +272,8 @@ def publish_period(
         tag = f"{compact(period)}_v{version}"
         staged = outbox.staging(tag)
         staged_box["staged"] = staged
-        entries = result.entries.assign(release_id=release_id)
-        staged.write_csv(f"registry_{tag}.csv", entries[REGISTRY_CSV_COLUMNS])
-        mutasi = entries[entries["decision"].isin(["ENROLL", "TERMINATE"])].assign(periode_efektif=period)
-        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi[MUTASI_COLUMNS])
+        staged.write_csv(f"registry_{tag}.csv", registry_frame(result.entries, release_id))
+        staged.write_csv(f"mutasi_bpjstk_{tag}.csv", mutasi_frame(result.entries, period))
         data = build_report(release_id, version, "PUBLISHED")
         md = render_markdown(data)
         staged.write_text(f"laporan_{tag}.md", md)
