@@ -55,6 +55,12 @@ __all__ = [
 VERIFIKASI_LABEL = "verifikasi"
 #: default size cap of the (small, plain-text) re-verification results file
 VERIFIKASI_MAX_BYTES = 1 << 30
+#: what to do about a results file that failed validation (it is never accepted as it is)
+RESULTS_HINT = (
+    "send the rejects file to the kelurahan; the corrected results file, with a new "
+    ".sha256 beside it, replaces this one (check it first with `sigap verify-results "
+    "FILE`), then re-run the period"
+)
 #: rules named in a failure message, most frequent first
 _TOP_RULES = 3
 #: extra columns named (escaped) in reports and logs, and the characters shown of each
@@ -143,9 +149,16 @@ class ValidationOutcome:
         return self.passed or self.accepted_by_operator
 
     def raise_if_unusable(self) -> None:
-        """Raise ``ValidationFailed`` (naming the file) unless the outcome is usable."""
-        if not self.usable:
-            raise ValidationFailed(self.failure_message or "validation failed", file=self.file)
+        """Raise ``ValidationFailed`` (naming the file) unless the outcome is usable;
+        for the results file, with advice that works for it (no ``--accept-flagged``: that
+        accepts extracts only)."""
+        if self.usable:
+            return
+        raise ValidationFailed(
+            self.failure_message or "validation failed",
+            file=self.file,
+            hint=RESULTS_HINT if self.source == VERIFIKASI_LABEL else None,
+        )
 
 
 def validate_extract(
@@ -464,6 +477,12 @@ def _failure_message(
         else:
             reasons.append(f"the row count moved too much: {check.detail}")
     what = "; ".join(reasons)
+    if label == VERIFIKASI_LABEL:  # never accepted as it is: corrected and delivered again
+        return (
+            f"{file} ({period}) failed validation: {what}. The rejected rows, with the rule "
+            f"each breaks, are in {target}: send them to the kelurahan and deliver the "
+            "corrected file again (a new .sha256 beside it); nothing of this file is applied"
+        )
     if accept_flagged:
         return (
             f"{file} ({label}, {period}) failed validation ({what}) but was accepted by the "

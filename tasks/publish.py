@@ -21,6 +21,7 @@ from domain import cases as case_rules
 from domain.codes import Decision
 from domain.periods import compact
 from domain.reconcile import Reconciliation
+from sigap.errors import DataError
 from sigap.report import ReportData, decisions_by_kecamatan, render_html, render_markdown
 from sigap.settings import Settings, rule_parameters
 from tasks.registry import engine_for
@@ -60,6 +61,8 @@ class VerificationInput:
     problems: pd.DataFrame | None = None
     #: the reconcile input: every resolved case's verdict (history + this period)
     verified: pd.DataFrame | None = None
+    #: why this period's results file was rejected (then nothing of it is applied)
+    rejected: str | None = None
 
 
 @dataclass
@@ -185,22 +188,33 @@ def read_verification(
     settings: Settings, period: str, fetched: FetchedFile | None, all_cases: pd.DataFrame
 ) -> VerificationInput:
     """Validate this period's results file (if any), match it to open cases, and build the
-    reconcile input from every resolved case so far."""
+    reconcile input from every resolved case so far.
+
+    A results file that cannot be read or fails validation is rejected alone: its rejects
+    file is written, a warning logged, the summary and the report say why, nothing of it
+    is applied, and the month goes on (issue 15)."""
     from expectations.validate import validate_verification_results
 
     logger = get_run_logger()
     out = VerificationInput()
     open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
     new_verified = None
+    results = None
     if fetched is not None:
-        results = validate_verification_results(
-            Path(fetched.path),
-            period,
-            work_dir=settings.data_dir / "runs" / period,
-            max_reject_share=settings.validation.max_reject_share,
-            max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
-        )
-        results.raise_if_unusable()
+        try:
+            results = validate_verification_results(
+                Path(fetched.path),
+                period,
+                work_dir=settings.data_dir / "runs" / period,
+                max_reject_share=settings.validation.max_reject_share,
+                max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
+            )
+            results.raise_if_unusable()
+        except DataError as exc:
+            logger.warning("re-verification results file rejected, nothing of it applied: %s", exc)
+            out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rejected=str(exc))
+            results = None
+    if results is not None:
         resolved, new_verified, problems = case_rules.apply_verification_results(
             results.accepted, open_cases, period
         )
@@ -265,6 +279,7 @@ def publish_period(
             cases_resolved=len(plan_resolved), escalated=plan.escalated,
             verification_problems=0 if verification.problems is None else len(verification.problems),
             monthly_contribution_idr=params.monthly_contribution_idr,
+            verification_rejected=verification.rejected,
         )
 
     def write_outbox(pending: registry_db.PendingRelease) -> None:
@@ -337,6 +352,7 @@ def publish_period(
         cases_escalated=len(plan.escalated),
         jkm_claim_alerts=int(reasons.str.contains("JKM_CLAIM_ALERT", regex=False).sum()),
         verification_problems=0 if verification.problems is None else len(verification.problems),
+        verification_rejected=verification.rejected,
         accepted_flags=list(accepted_flags),
         database=_safe_url(settings.database_url),
         outbox=str(settings.outbox),
