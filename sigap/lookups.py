@@ -87,6 +87,7 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     cases it resolves; the next monthly run applies the outcomes to the decisions."""
     from connectors.sftp import parse_sha256_line, sha256_file
     from expectations.validate import validate_verification_results
+    from tasks.publish import today_in_city
 
     file = Path(file)
     if not file.is_file():
@@ -110,14 +111,17 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     results.raise_if_unusable()
     engine = _engine(settings)
     try:
-        open_cases = registry_db.open_cases(engine)
-        resolved, _verified, problems = case_rules.apply_verification_results(results.accepted, open_cases, period)
+        # every case, closed ones with their status (CASE_CLOSED, not UNKNOWN_CASE)
+        cases = registry_db.cases(engine)
+        resolved, _verified, problems = case_rules.apply_verification_results(
+            results.accepted, cases, period, today=today_in_city()
+        )
         closed = registry_db.resolve_cases(engine, resolved) if len(resolved) else 0
     finally:
         engine.dispose()
     lines = [f"{file.name}: {results.rows_total:,} rows, {results.rows_rejected:,} rejected, {closed:,} cases closed"]
     if len(problems):
-        lines.append(f"{len(problems):,} rows not applied (unknown or closed case, NIK mismatch): see the problems below")
+        lines.append(f"{len(problems):,} rows not applied (unknown or closed case, NIK mismatch, date after the period): see the problems below")
         for row in problems.head(20).to_dict("records"):
             lines.append(f"  case {row.get('CASE_ID', row.get('case_id'))}: {row.get('problem', '')}")
     lines.append("the next monthly run applies these outcomes (LAYAK keeps, TIDAK_LAYAK terminates, NIK_DIKOREKSI re-links)")

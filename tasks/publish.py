@@ -197,7 +197,6 @@ def read_verification(
 
     logger = get_run_logger()
     out = VerificationInput()
-    open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
     new_verified = None
     results = None
     if fetched is not None:
@@ -215,8 +214,10 @@ def read_verification(
             out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rejected=str(exc))
             results = None
     if results is not None:
+        # every case, closed ones with their status: a result for a closed case is then
+        # CASE_CLOSED, not UNKNOWN_CASE; a result dated after today is FUTURE_DATE
         resolved, new_verified, problems = case_rules.apply_verification_results(
-            results.accepted, open_cases, period
+            results.accepted, all_cases, period, today=today_in_city()
         )
         out = VerificationInput(
             file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total,
@@ -361,6 +362,16 @@ def publish_period(
         report_html=report_box.get("html") if outcome.status == "PUBLISHED" else None,
         kecamatan_table=decisions_by_kecamatan(result.entries).reset_index().to_dict("records"),
     )
+
+
+def today_in_city():
+    """Today's date in the city (Jakarta time): results dated later are not applied."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from domain.periods import CITY_TIMEZONE
+
+    return datetime.now(ZoneInfo(CITY_TIMEZONE)).date()
 
 
 def _safe_url(url: str) -> str:
