@@ -70,12 +70,16 @@ class City:
         return out
 
     def write(self, lines: list[str] | bytes, name: str | None = None) -> Path:
-        """A delivery of these lines (or bytes), gzip-compressed, in a folder of its own."""
+        """A delivery in a folder of its own: these lines gzip-compressed, or these bytes
+        exactly as given (already what is on disk)."""
         folder = self.root / "variants" / str(next(_FILES))
         folder.mkdir(parents=True)
-        data = lines if isinstance(lines, bytes) else "\n".join(lines).encode("utf-8")
+        if isinstance(lines, bytes):
+            stored = lines
+        else:
+            stored = gzip.compress("\n".join(lines).encode("utf-8"), mtime=0)
         path = folder / (name or BPJSTK.file_name(PERIOD))
-        path.write_bytes(gzip.compress(data, mtime=0))
+        path.write_bytes(stored)
         return path
 
     # ------------------------------------------------------------------ steps
