@@ -38,8 +38,8 @@ from expectations import predicates as p
 __all__ = [
     "ExpectColumnPairValuesAToBeOnOrAfterB",
     "ExpectColumnPairValuesToBeParsedWhereDelivered",
-    "ExpectColumnPairValuesToHaveEventDateIffNotAlive",
     "ExpectColumnPairValuesToBeUniqueOrIdenticalCopies",
+    "ExpectColumnPairValuesToHaveEventDateIffNotAlive",
     "ExpectColumnPairValuesToHaveNikBaruWhenCorrected",
     "ExpectColumnValuesToBeCleanText",
     "ExpectColumnValuesToBeDigits",

@@ -37,11 +37,10 @@ column's rule.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
-
-import dataclasses
 
 import numpy as np
 import pandas as pd
