@@ -7,10 +7,17 @@ judges nothing about the values; the row rules live in ``expectations``.
 
 File-level faults raise :class:`core.errors.FileFormatError`, with one message that
 names the file and the problem: not gzip, a truncated or corrupt gzip stream, a
-decompressed size over the cap (the stream is inflated chunk by chunk with a running
-size check, so a decompression bomb never lands in memory), bytes that are not UTF-8
-(with the line and byte offset of the first bad byte), the wrong separator, a missing
-required column, an empty file, a header without rows.
+decompressed size over the cap, bytes that are not UTF-8 (with the line and byte offset
+of the first bad byte), the wrong separator, a missing required column, an empty file, a
+header without rows.
+
+Decompression bombs: the stream is inflated chunk by chunk and judged *while* it is
+inflated, before the text is held, so that memory stays bounded whatever the file
+inflates to. A file is refused as soon as its inflated text passes the size cap; as soon
+as its first line passes 64 KiB with no line end (no header is that long); as soon as a
+line passes 32 MiB (pyarrow could not split it); and, past 32 MiB inflated, as soon as it
+has inflated more than 100 times the compressed bytes read (real extracts inflate 3-4
+times; a bomb of zeros or of one repeated row, a thousand times).
 
 Rows with the wrong number of fields are not file faults: they come back in
 ``RawExtract.bad_rows`` (line number, field count and the line's text) so that the
@@ -62,6 +69,14 @@ _BLOCK_SIZE = 1 << 24
 _STREAM_AFTER = 1 << 24
 #: how many line numbers a note lists before it says "and N more"
 _NOTE_LINES = 10
+#: the longest first line (header) accepted: the contract's header is ~200 bytes
+_MAX_HEADER = 64 << 10
+#: the longest line accepted: pyarrow cannot split a line spanning more than two blocks
+_MAX_LINE = 2 * _BLOCK_SIZE
+#: past this many inflated bytes, a file inflating more than ``_MAX_RATIO`` times the
+#: compressed bytes read is refused (real extracts inflate 3-4 times)
+_RATIO_AFTER = 32 << 20
+_MAX_RATIO = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,9 +188,12 @@ class _TextBuffer:
         self.chunks: list[bytes] = []
         self.size = 0
         self.newline_seen = False
+        #: bytes since the last line feed (the length of the line being read)
+        self._line_run = 0
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def add(self, chunk: bytes) -> None:
+        self._check_line_length(chunk)
         if self.size + len(chunk) > self.cap:
             size = f"{self.what} size" if self.what else "size"
             raise FileFormatError(
@@ -189,13 +207,45 @@ class _TextBuffer:
         start = self.size
         self.chunks.append(bytes(chunk))
         self.size += len(chunk)
-        self.newline_seen = self.newline_seen or b"\n" in chunk
         if chunk.isascii() and not self._decoder.getstate()[0]:
             return  # ASCII (nearly every chunk) is valid UTF-8: no decoding needed
         try:
             self._decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             self._not_utf8(start + exc.start, bytes(chunk[exc.start : exc.start + 1]))
+
+    def _check_line_length(self, chunk: bytes) -> None:
+        """Refuse the file, before ``chunk`` is held, when it makes the first line longer
+        than ``_MAX_HEADER`` or any line longer than ``_MAX_LINE``. Two searches per chunk,
+        each stopping at its first hit (a chunk holds thousands of lines): the first line
+        end and the last. A line inside one chunk is shorter than the chunk, which never
+        exceeds ``_MAX_LINE``."""
+        last = chunk.rfind(b"\n")
+        if last < 0:
+            ending, run = -1, self._line_run + len(chunk)
+        else:
+            ending = self._line_run + chunk.find(b"\n")  # the line that ends in this chunk
+            run = len(chunk) - last - 1  # the line this chunk leaves open
+        if not self.newline_seen and max(ending, run if last < 0 else 0) > _MAX_HEADER:
+            raise FileFormatError(
+                f"its first line is longer than {_MAX_HEADER:,} bytes (no line end found): "
+                "it is not a header line; is this a '|'-separated extract? (refused as "
+                "soon as the limit was passed: a possible decompression bomb)",
+                file=self.name,
+            )
+        if max(ending, run) > _MAX_LINE:
+            # the line's number: the line ends held so far, counted only when refusing
+            line = sum(c.count(b"\n") for c in self.chunks) + 1
+            if ending <= _MAX_LINE and last >= 0:
+                line += chunk.count(b"\n")
+            raise FileFormatError(
+                f"line {line:,} is longer than {_MAX_LINE:,} bytes: it cannot be a row of "
+                "the extract (refused as soon as the limit was passed: a possible "
+                "decompression bomb)",
+                file=self.name,
+            )
+        self._line_run = run
+        self.newline_seen = self.newline_seen or last >= 0
 
     def joined(self) -> bytes:
         """The text so far, in one piece (joined once, then kept joined)."""
@@ -221,8 +271,13 @@ class _TextBuffer:
         return text
 
     def _not_utf8(self, offset: int, byte: bytes) -> None:
-        text = b"".join(self.chunks)
-        line = text.count(b"\n", 0, offset) + 1
+        line, start = 1, 0  # counted chunk by chunk: no copy of the whole text
+        for chunk in self.chunks:
+            if start + len(chunk) >= offset:
+                line += chunk.count(b"\n", 0, offset - start)
+                break
+            line += chunk.count(b"\n")
+            start += len(chunk)
         raise FileFormatError(
             f"is not UTF-8: invalid byte 0x{byte.hex() or '??'} at line {line} "
             f"(byte offset {offset:,} of the {self.what + ' ' if self.what else ''}text); "
@@ -236,6 +291,7 @@ def _inflated(fh: BinaryIO, name: str) -> Iterator[bytes]:
     the same format as zlib, inflated about twice as fast)."""
     inflater = zlib_ng.decompressobj(wbits=16 + zlib_ng.MAX_WBITS)
     data = fh.read(_READ_CHUNK)
+    inflated = 0
     while True:
         try:
             out = inflater.decompress(data, _INFLATE_CHUNK)
@@ -245,6 +301,18 @@ def _inflated(fh: BinaryIO, name: str) -> Iterator[bytes]:
                 "written incorrectly",
                 file=name,
             ) from None
+        inflated += len(out)
+        if inflated > _RATIO_AFTER:
+            # compressed bytes inflated so far: those read, less those not yet consumed
+            consumed = fh.tell() - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+            if inflated > _MAX_RATIO * consumed:
+                raise FileFormatError(
+                    f"it inflates more than {_MAX_RATIO} times its size ({consumed:,} "
+                    f"compressed bytes gave {inflated:,}; real extracts inflate a few "
+                    "times): refused as a possible decompression bomb",
+                    file=name,
+                    hint="check the delivery with the provider",
+                )
         if out:
             yield out
         data = inflater.unconsumed_tail
@@ -477,9 +545,13 @@ class _StreamedText:
                 self.pending.append(parts[-1][-1:])
                 parts[-1] = parts[-1][:-1]
             return parts[0] if len(parts) == 1 else b"".join(parts)
-        except BaseException as exc:
+        except Exception as exc:  # noqa: BLE001 - kept in self.error, raised by the caller
+            # not raised into pyarrow: an exception from a Python reader leaves pyarrow's
+            # parsing tasks behind, and the process then hangs at exit (pyarrow 26, seen
+            # with a refused bomb); the stream ends here and the caller raises the error
             self.error = exc
-            raise
+            self.closed = True
+            return b""
 
     def close(self) -> None:
         self.closed = True
@@ -514,8 +586,10 @@ def _parse_streaming(
         if isinstance(exc, pa.ArrowInvalid):
             return None  # the whole-text path gives the message
         raise
+    if isinstance(stream.error, _NotStreamable):
+        return None  # a CR that does not end a line: the whole-text path
     if stream.error is not None:
-        raise stream.error
+        raise stream.error from None  # the size cap, UTF-8, a corrupt gzip stream
     if invalid:
         return None  # rows with the wrong field count: numbered by the serial reader
     text.check_end()

@@ -24,6 +24,12 @@ another process never removes or moves files a live publisher is still working o
 Files are created ``0640`` and folders ``0750`` whatever the umask (``connectors.files``):
 owner and group only, the registry carries personal data.
 
+Every CSV the outbox writes (:func:`render_csv`) is opened in a spreadsheet somewhere (the
+worklists at the kelurahan, the mutations at BPJS): a text cell that starts with ``=``,
+``+``, ``-``, ``@``, TAB or CR gets a ``'`` in front, so that the spreadsheet shows it as
+text instead of running it as a formula (OWASP, CSV injection). Numbers are never
+touched (``-3`` in an integer column stays a number); NIKs and KPJs are digits.
+
 Names of the contract's files: :func:`registry_csv_name`, :func:`mutasi_csv_name`,
 :func:`worklist_path`, :func:`report_name`.
 """
@@ -45,6 +51,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol, Self
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -148,6 +155,13 @@ def _checked_rel_path(rel_path: str | PurePosixPath) -> PurePosixPath:
 # CSV rendering
 # --------------------------------------------------------------------------------------
 
+#: a text cell starting with one of these is a formula to a spreadsheet (OWASP)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: what goes in front of such a cell
+FORMULA_GUARD = "'"
+_FORMULA_BYTE = np.zeros(256, dtype=bool)
+_FORMULA_BYTE[[ord(c) for c in FORMULA_START]] = True
+
 _QUOTE = '"'
 #: a field is quoted when it holds one of these (the CSV writer pandas uses, QUOTE_MINIMAL
 #: with ``|`` and ``\n``: a lone carriage return is not quoted)
@@ -158,13 +172,16 @@ _TEXT = pa.large_string()
 def render_csv(frame: pd.DataFrame) -> bytes:
     """``frame`` as the outbox's CSV: ``|``-separated UTF-8, a header row, LF line ends,
     missing values empty, fields holding ``|``, a quote or a line feed quoted (quotes
-    doubled); booleans ``True``/``False``.
+    doubled); booleans ``True``/``False``; a text cell that starts like a formula
+    (:data:`FORMULA_START`) with a ``'`` in front.
 
     The bytes are exactly those of ``frame.to_csv(sep="|", index=False,
-    lineterminator="\\n", na_rep="")``. Text, integer and boolean columns (what the
-    registry, the BPJS mutations and the worklists hold) are rendered with Arrow compute,
-    with no Python work per row; a frame with any other column (floats, dates,
-    categories, mixed objects...) is left to pandas.
+    lineterminator="\\n", na_rep="")`` once such cells are guarded. Text, integer and
+    boolean columns (what the registry, the BPJS mutations and the worklists hold) are
+    rendered with Arrow compute, with no Python work per row (the formula test reads the
+    first byte of each value from the Arrow buffers); a frame with any other column
+    (floats, dates, categories, mixed objects...) is left to pandas, its text cells
+    guarded one by one.
     """
     if frame.columns.nlevels != 1 or len(frame.columns) == 0:
         return _pandas_csv(frame)
@@ -189,8 +206,67 @@ def render_csv(frame: pd.DataFrame) -> bytes:
 
 def _pandas_csv(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, sep=CSV_SEPARATOR, index=False, lineterminator="\n", na_rep="")
+    _guarded(frame).to_csv(buffer, sep=CSV_SEPARATOR, index=False, lineterminator="\n", na_rep="")
     return buffer.getvalue().encode("utf-8")
+
+
+def _guard_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return FORMULA_GUARD + value
+    return value
+
+
+def _guarded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text cells (text, object and category columns) guarded; the
+    pandas path only (frames this renderer does not take with Arrow: rare and small)."""
+    out = None
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = [_guard_cell(c) for c in column.cat.categories]
+            if categories == list(column.cat.categories):
+                continue
+            new = column.cat.rename_categories(categories)
+        elif isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+            cells = [_guard_cell(v) for v in column]
+            new = pd.Series(cells, index=column.index, dtype=column.dtype)
+        else:
+            continue
+        if out is None:
+            out = frame.copy()
+        out.isetitem(i, new)
+    return frame if out is None else out
+
+
+def _guard_formulas(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A ``large_string`` array with a ``'`` before each value whose first byte is in
+    :data:`FORMULA_START` (read from the buffers: no pass over the text)."""
+    starts = _formula_rows(text)
+    if not starts.any():
+        return text
+    guarded = pc.binary_join_element_wise(
+        pa.scalar(FORMULA_GUARD, _TEXT), text, pa.scalar("", _TEXT)
+    )
+    return pc.if_else(pa.array(starts), guarded, text)
+
+
+def _formula_rows(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    parts = []
+    for chunk in chunks:
+        _, offsets, data = chunk.buffers()
+        bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = bounds[:-1], bounds[1:]
+        hit = np.zeros(len(chunk), dtype=bool)
+        if data is not None and data.size:
+            first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts, data.size - 1)]
+            hit = (ends > starts) & _FORMULA_BYTE[first]
+        if chunk.null_count:
+            hit &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        parts.append(hit)
+    if not parts:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def _csv_field(values: pd.Series) -> pa.Array | None:
@@ -209,7 +285,7 @@ def _csv_field(values: pd.Series) -> pa.Array | None:
             return None
         if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
             return None  # e.g. an object column of numbers or dates: pandas renders those
-        text = pc.cast(strings, _TEXT)
+        text = _guard_formulas(pc.cast(strings, _TEXT))
         needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
         if pc.any(needs).as_py():
             quote = pa.scalar(_QUOTE, _TEXT)

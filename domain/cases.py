@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -115,6 +116,8 @@ class Problem:
     UNKNOWN_HASIL = "UNKNOWN_HASIL"  # HASIL is not LAYAK/TIDAK_LAYAK/NIK_DIKOREKSI
     NIK_BARU_MISSING = "NIK_BARU_MISSING"  # NIK_DIKOREKSI without NIK_BARU
     NIK_BARU_UNCHANGED = "NIK_BARU_UNCHANGED"  # NIK_DIKOREKSI with NIK_BARU = NIK
+    #: TGL_VERIFIKASI after the period's last day (or after today): not applied
+    FUTURE_DATE = "FUTURE_DATE"
 
 
 _PROBLEM_DETAIL = {
@@ -125,6 +128,8 @@ _PROBLEM_DETAIL = {
     Problem.UNKNOWN_HASIL: "HASIL must be LAYAK, TIDAK_LAYAK or NIK_DIKOREKSI",
     Problem.NIK_BARU_MISSING: "HASIL NIK_DIKOREKSI needs NIK_BARU",
     Problem.NIK_BARU_UNCHANGED: "NIK_BARU is the same as NIK",
+    Problem.FUTURE_DATE: "TGL_VERIFIKASI is after the period's last day (or after today): "
+    "a result belongs to the results file of the period it was given in",
 }
 
 
@@ -460,7 +465,7 @@ def _already_counted(cases: pd.DataFrame, period: str) -> pd.Series:
 
 # ------------------------------------------------------------------------------------
 def apply_verification_results(
-    results: pd.DataFrame, open_cases: pd.DataFrame, period: str
+    results: pd.DataFrame, open_cases: pd.DataFrame, period: str, *, today: date | None = None
 ) -> VerificationOutcome:
     """Close the cases the kelurahan answered.
 
@@ -473,8 +478,10 @@ def apply_verification_results(
     RESOLVED_NIK_CORRECTED, ``resolved_at`` = ``TGL_VERIFIKASI`` (else the period's last
     day), ``resolved_by`` = ``PETUGAS``, ``resolution_note`` = ``HASIL: CATATAN``.
     A result for an unknown or closed case, for a NIK that is not the case's, repeated for
-    one case, or NIK_DIKOREKSI without a new NIK is a problem row (masked NIK, the rule
-    broken) and is not applied.
+    one case, NIK_DIKOREKSI without a new NIK, or dated after the period's last day (or
+    after ``today``, when given: a period not over yet) is a problem row (masked NIK, the
+    rule broken) and is not applied. Pass every case, closed ones with their ``status``,
+    so that a result for a closed case is told apart from one for no case at all.
     """
     parse_period(period)
     _require(
@@ -496,6 +503,10 @@ def apply_verification_results(
     hasil = r["HASIL"].astype("str").str.strip().str.upper()
     nik_baru = r["NIK_BARU"].astype("str").str.strip()
     nik_baru = nik_baru.where(nik_baru != "")
+    latest = pd.Timestamp(reference_date(period))
+    if today is not None:
+        latest = min(latest, pd.Timestamp(today))
+    dated = pd.to_datetime(r["TGL_VERIFIKASI"])
 
     known = pd.Series(text_isin(cid, cases.index), index=cid.index)
     case_nik = cid.map(cases["nik"].astype("str").str.strip())
@@ -513,6 +524,7 @@ def apply_verification_results(
             Problem.NIK_BARU_UNCHANGED,
             (hasil == VerificationResult.NIK_DIKOREKSI.value) & (nik_baru == nik).fillna(False),
         ),
+        (Problem.FUTURE_DATE, (dated > latest).fillna(False)),
     ]
     problem = pd.Series([None] * len(r), dtype="str")
     for code, failed in reversed(checks):

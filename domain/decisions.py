@@ -215,8 +215,9 @@ def participant_reasons(facts: pd.DataFrame, params: RuleParameters) -> pd.DataF
     deceased = matched & died
     flags = {
         Reason.DECEASED: deceased,
-        # NaT compares False: no alert without both dates
-        Reason.JKM_CLAIM_ALERT: deceased & (death >= start),
+        # no alert without a death date; a coverage start BPJS did not deliver readably
+        # (nulled at validation) alerts: nobody can tell the death came before it
+        Reason.JKM_CLAIM_ALERT: deceased & ~np.isnat(death) & (np.isnat(start) | (death >= start)),
         Reason.MOVED_OUT: matched & (moved | ~in_city(facts["no_prop"], facts["no_kab"])),
         Reason.AGE_ABOVE_LIMIT: matched & (umur > params.max_age),
         Reason.IDENTITY_MISMATCH: matched

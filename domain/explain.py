@@ -158,7 +158,10 @@ def _deceased(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
 
 
 def _jkm_claim_alert(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:
-    return _en("JKM_CLAIM_ALERT", f, died=_dates(f["tgl_peristiwa"]), aktif=_dates(f["tgl_aktif"]))
+    known = pd.to_datetime(f["tgl_aktif"]).notna().to_numpy(dtype=bool)
+    died = _dates(f["tgl_peristiwa"])
+    on_or_after = _en("JKM_CLAIM_ALERT", f, died=died, aktif=_dates(f["tgl_aktif"]))
+    return on_or_after.where(known, _en("JKM_CLAIM_ALERT.unknown_start", f, died=died))
 
 
 def _moved_out(f: pd.DataFrame, on: date, params: RuleParameters) -> pd.Series:

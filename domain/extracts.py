@@ -30,6 +30,9 @@ class Column:
     #: inclusive bounds for ``int`` columns
     min: int | None = None
     max: int | None = None
+    #: the most characters a value may hold (``text`` columns, and the BPJS KPJ); a text
+    #: value also holds no control character (see :data:`CONTROL_CHARACTERS`)
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class ExtractSpec:
     columns: tuple[Column, ...]
     #: columns whose values must be unique in the file
     unique: tuple[str, ...] = field(default=())
+    #: ``None``: a row breaking any rejecting rule leaves the extract (Dukcapil, DTSEN,
+    #: the results file). Otherwise (the BPJS list: a participant row is never dropped)
+    #: a row is removed only when it cannot be used: a broken value in one of these
+    #: columns, a line that cannot be split into fields, a key repeated with differing
+    #: rows (a row repeated identically keeps its first copy). A broken value elsewhere
+    #: is nulled (text: its control characters blanked) and the row kept; the problem is
+    #: a warning, listed in the rejects file with the action ``KEPT``.
+    essential: tuple[str, ...] | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -61,6 +72,20 @@ class ExtractSpec:
 
 
 DUKCAPIL_DATE = "%d-%m-%Y"
+
+#: control characters no text value may hold: C0 (U+0000-U+001F, TAB included: the
+#: contract's text has none), DEL and C1 (U+007F-U+009F); a regular expression class
+#: that RE2 (Arrow) and Python read alike. Surrounding TABs are white space, stripped
+#: before any rule.
+CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f]"
+#: the caps of text values, in characters (``Column.max_length``)
+NAME_CAP = 200
+PLACE_CAP = 100
+ADDRESS_CAP = 500
+NOTE_CAP = 1000
+#: the BPJS NIK as typed (64: room for any typo of 16 digits) and an identifier
+TYPED_ID_CAP = 64
+KPJ_CAP = 32
 ISO_DATE = "%Y-%m-%d"
 
 STATUS_DASAR = ("HIDUP", "MATI", "PINDAH")
@@ -78,9 +103,9 @@ DUKCAPIL = ExtractSpec(
     columns=(
         Column("NIK", "nik"),
         Column("NO_KK", "digits", length=16),
-        Column("NAMA_LGKP", "text"),
+        Column("NAMA_LGKP", "text", max_length=NAME_CAP),
         Column("JENIS_KLMIN", "int", min=1, max=2),
-        Column("TMPT_LHR", "text", required=False),
+        Column("TMPT_LHR", "text", required=False, max_length=PLACE_CAP),
         Column("TGL_LHR", "date", fmt=DUKCAPIL_DATE),
         Column("STAT_KWN", "int", min=1, max=4),
         Column("JENIS_PKRJN", "int", min=1, max=89),
@@ -88,7 +113,7 @@ DUKCAPIL = ExtractSpec(
         Column("NO_KAB", "int", min=1, max=99),
         Column("NO_KEC", "int", min=1, max=99),
         Column("NO_KEL", "int", min=1001, max=9999),
-        Column("ALAMAT", "text", required=False),
+        Column("ALAMAT", "text", required=False, max_length=ADDRESS_CAP),
         Column("NO_RT", "int", required=False, min=0, max=999),
         Column("NO_RW", "int", required=False, min=0, max=999),
         Column("STATUS_DASAR", "code", allowed=STATUS_DASAR),
@@ -104,7 +129,7 @@ DTSEN = ExtractSpec(
     columns=(
         Column("NIK", "nik"),
         Column("NO_KK", "digits", length=16),
-        Column("NAMA", "text"),
+        Column("NAMA", "text", max_length=NAME_CAP),
         Column("KODE_WILAYAH", "code"),  # 32.75.CC.NNNN, must exist in the reference
         Column("DESIL", "int", min=1, max=10),
         Column("STATUS_PEKERJAAN", "int", required=False, min=1, max=8),
@@ -122,9 +147,9 @@ BPJSTK = ExtractSpec(
     source=Source.BPJSTK,
     file_pattern="BPJSTK_BPU_3275_{yyyymm}.csv.gz",
     columns=(
-        Column("KPJ", "digits", length=11),  # soft: a KPJ of another length is a warning
-        Column("NIK", "text"),  # as typed at registration: a matching outcome, not a reject
-        Column("NAMA", "text"),
+        Column("KPJ", "digits", length=11, max_length=KPJ_CAP),  # soft: another length warns
+        Column("NIK", "text", max_length=TYPED_ID_CAP),  # as typed: a matching outcome
+        Column("NAMA", "text", max_length=NAME_CAP),
         Column("TGL_LAHIR", "date", fmt=ISO_DATE),
         Column("KATEGORI", "code", allowed=KATEGORI),
         Column("PROGRAM", "code", allowed=PROGRAM),
@@ -136,18 +161,20 @@ BPJSTK = ExtractSpec(
         Column("BULAN_IURAN_TERAKHIR", "month", required=False, fmt="%Y-%m"),
     ),
     unique=("KPJ",),
+    # what makes a row a participant, or not: who pays, is it active, which KPJ
+    essential=("KPJ", "SUMBER_IURAN", "STATUS_KEPESERTAAN"),
 )
 
 VERIFIKASI = ExtractSpec(
     source=Source.DUKCAPIL,  # arrives on the Dukcapil side or a local inbox
     file_pattern="HASIL_VERIFIKASI_{yyyymm}.csv",
     columns=(
-        Column("CASE_ID", "text"),
+        Column("CASE_ID", "text", max_length=TYPED_ID_CAP),
         Column("NIK", "nik"),
         Column("HASIL", "code", allowed=("LAYAK", "TIDAK_LAYAK", "NIK_DIKOREKSI")),
         Column("NIK_BARU", "nik", required=False),  # required when HASIL = NIK_DIKOREKSI
-        Column("CATATAN", "text", required=False),
-        Column("PETUGAS", "text"),
+        Column("CATATAN", "text", required=False, max_length=NOTE_CAP),
+        Column("PETUGAS", "text", max_length=NAME_CAP),
         Column("TGL_VERIFIKASI", "date", fmt=ISO_DATE),
     ),
     unique=("CASE_ID",),

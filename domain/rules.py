@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 
 #: bump on any change of rule logic in ``domain``
-RULES_LOGIC_VERSION = "2026.11.1"
+RULES_LOGIC_VERSION = "2026.11.2"
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class RuleParameters:
 
     @property
     def rules_version(self) -> str:
-        """``2026.11.1+<8 hex of the parameters>``: logic version plus parameter digest."""
+        """``2026.11.2+<8 hex of the parameters>``: logic version plus parameter digest."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return f"{RULES_LOGIC_VERSION}+{hashlib.sha256(blob).hexdigest()[:8]}"
 

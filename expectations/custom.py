@@ -38,8 +38,10 @@ from expectations import predicates as p
 __all__ = [
     "ExpectColumnPairValuesAToBeOnOrAfterB",
     "ExpectColumnPairValuesToBeParsedWhereDelivered",
+    "ExpectColumnPairValuesToBeUniqueOrIdenticalCopies",
     "ExpectColumnPairValuesToHaveEventDateIffNotAlive",
     "ExpectColumnPairValuesToHaveNikBaruWhenCorrected",
+    "ExpectColumnValuesToBeCleanText",
     "ExpectColumnValuesToBeDigits",
     "ExpectColumnValuesToBeKnownKelurahan",
     "ExpectColumnValuesToBeUniqueWherePresent",
@@ -97,6 +99,24 @@ class ColumnValuesUniqueWherePresent(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs) -> pd.Series:
         return p.unique_where_present(column)
+
+
+class ColumnValuesCleanText(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.sigap_clean_text"
+    condition_value_keys = ("max_length",)
+    filter_column_isnull = False
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, max_length: int = 0, **kwargs) -> pd.Series:
+        return p.clean_text(column, int(max_length))
+
+
+class ColumnPairUniqueOrIdenticalCopy(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.sigap_unique_or_identical_copy"
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs) -> pd.Series:
+        return p.unique_or_identical_copy(column_A, column_B)
 
 
 class ColumnValuesWellFormedKpj(ColumnMapMetricProvider):
@@ -191,6 +211,31 @@ class ExpectColumnValuesToBeUniqueWherePresent(ColumnMapExpectation):
     keys as integers (``expectations.predicates.unique_where_present``)."""
 
     map_metric = "column_values.sigap_unique_where_present"
+    success_keys = ("mostly",)
+
+
+class ExpectColumnValuesToBeCleanText(ColumnMapExpectation):
+    """Expect text values to hold no control character (C0 U+0000-U+001F, DEL and C1
+    U+007F-U+009F: ``CONTROL_CHARACTER``) and at most ``max_length`` characters
+    (``TEXT_TOO_LONG``); missing values pass. One Arrow pass per rule
+    (``expectations.predicates.clean_text``)."""
+
+    max_length: int
+    map_metric = "column_values.sigap_clean_text"
+    success_keys = ("max_length", "mostly")
+    args_keys = ("column", "max_length")
+
+
+class ExpectColumnPairValuesToBeUniqueOrIdenticalCopies(ColumnPairMapExpectation):
+    """Expect the key ``column_A`` to occur once, except on identical copies of one row
+    (``column_B``: a fingerprint of each row's values), of which the first passes: a key
+    repeated on differing rows fails on every occurrence (``DUPLICATE_KEY``), later
+    copies of an identical row fail (``DUPLICATE_ROW``). For the BPJS list, where a
+    participant row is never dropped for being delivered twice."""
+
+    ignore_row_if: Literal["neither"] = "neither"
+    map_metric = "column_pair_values.sigap_unique_or_identical_copy"
+    domain_keys: ClassVar[tuple[str, ...]] = _PAIR_DOMAIN_KEYS
     success_keys = ("mostly",)
 
 

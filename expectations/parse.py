@@ -17,11 +17,27 @@ What is a warning rather than a rejection (PROGRAM.md):
   matching outcome, never a reject, so its NIK rules are warnings;
 * a NIK whose embedded date or sex disagrees with the registry (``NIK_DATE_MISMATCH``);
 * ``TGL_AKTIF`` after the period (coverage may be scheduled) and ``TGL_VERIFIKASI``
-  after the period (results may be entered after the month they apply to).
+  after the period (results may be entered after the month they apply to; the results
+  are not applied, ``domain.cases``).
+
+Text (issue 15): a value with a control character (``CONTROL_CHARACTER``) or longer than
+its column's cap (``TEXT_TOO_LONG``) breaks a rule like any other value, so that nothing
+of it reaches the registry, a database or a spreadsheet.
+
+The BPJS list (``ExtractSpec.essential``): a participant row is never dropped. A broken
+value outside the essential columns (KPJ, SUMBER_IURAN, STATUS_KEPESERTAAN) does not
+reject the row: the check is a warning marked ``repaired``; ``typed`` keeps what was
+parsed (the Great Expectations suites judge it) and :meth:`ParsedExtract.accepted_frame`
+hands the value over as null (text with control characters: those blanked). A key
+repeated on identical rows keeps the first (later copies: ``DUPLICATE_ROW``); repeated on
+differing rows, every occurrence is rejected (``DUPLICATE_KEY``). A carriage return
+inside a line is then a warning (``STRAY_CR``): the values it sits in break their own
+column's rule.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -67,6 +83,9 @@ _INT_DTYPES: dict[str, str] = {
     "DESIL": "int8",
     "STATUS_PEKERJAAN": "Int8",
     "STATUS_KEBERADAAN": "int8",
+    # BPJS: a broken amount is nulled and the row kept (``ExtractSpec.essential``)
+    "UPAH_DILAPORKAN": "Int64",
+    "IURAN_BULANAN": "Int64",
 }
 #: date columns whose value after the period is a warning, not a rejection
 _FUTURE_IS_WARNING = frozenset({"TGL_AKTIF", "TGL_VERIFIKASI"})
@@ -89,6 +108,9 @@ class RowCheck:
     severity: Severity
     message: str
     mask: np.ndarray = field(repr=False)
+    #: a warning whose rows are kept with the value nulled (text: control characters
+    #: blanked) and listed in the rejects file (BPJS, ``ExtractSpec.essential``)
+    repaired: bool = False
 
     @property
     def count(self) -> int:
@@ -118,6 +140,9 @@ class ParsedExtract:
     typed: pd.DataFrame = field(repr=False)
     delivered: dict[str, np.ndarray] = field(repr=False)
     checks: tuple[RowCheck, ...]
+    #: BPJS (``ExtractSpec.essential``): a hash of each row's stripped values, which
+    #: tells identical copies of a row from differing rows with the same key
+    fingerprints: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rejects(self) -> tuple[RowCheck, ...]:
@@ -127,6 +152,11 @@ class ParsedExtract:
     def warnings(self) -> tuple[RowCheck, ...]:
         return tuple(c for c in self.checks if c.severity == "warning")
 
+    @property
+    def repairs(self) -> tuple[RowCheck, ...]:
+        """The warnings whose values are nulled (or blanked) in the accepted rows."""
+        return tuple(c for c in self.checks if c.repaired)
+
     def rejected_mask(self) -> np.ndarray:
         """True for every parsed row that breaks at least one rejecting rule."""
         out = np.zeros(len(self.typed), dtype=bool)
@@ -134,13 +164,27 @@ class ParsedExtract:
             out |= check.mask
         return out
 
+    def repaired_mask(self) -> np.ndarray:
+        """True for every accepted row with a value nulled or blanked."""
+        out = np.zeros(len(self.typed), dtype=bool)
+        for check in self.repairs:
+            out |= check.mask
+        return out & ~self.rejected_mask()
+
     def accepted_frame(self) -> pd.DataFrame:
-        """The rows that break no rejecting rule, with the dtypes of docs/DESIGN.md."""
+        """The rows that break no rejecting rule, with the dtypes of docs/DESIGN.md; the
+        values of repaired checks nulled (text with control characters: blanked)."""
         keep = ~self.rejected_mask()
         frame = self.typed if keep.all() else self.typed.loc[keep]
+        repairs: dict[str, list[RowCheck]] = {}
+        for check in self.repairs:
+            if check.mask.any():
+                repairs.setdefault(check.column, []).append(check)
         out: dict[str, pd.Series] = {LINE: frame[LINE].astype("int64")}
         for column in self.spec.columns:
             values = frame[column.name]
+            if column.name in repairs:
+                values = _repaired(values, repairs[column.name], keep)
             if column.type == "flag":  # Y/N -> bool (accepted rows hold only Y or N)
                 # an optional flag keeps its empty values as null (``boolean``)
                 values = values.eq("Y") if column.required else values.eq("Y").where(values.notna())
@@ -148,6 +192,26 @@ class ParsedExtract:
         if KODE_KELURAHAN in frame:
             out[KODE_KELURAHAN] = frame[KODE_KELURAHAN].astype("str")
         return pd.DataFrame(out, copy=False).reset_index(drop=True)
+
+
+def _repaired(values: pd.Series, checks: list[RowCheck], keep: np.ndarray) -> pd.Series:
+    """``values`` (the accepted rows) with the rows of ``checks`` nulled, or, for
+    ``CONTROL_CHARACTER`` alone, with the control characters blanked."""
+    blank = np.zeros(len(keep), dtype=bool)
+    null = np.zeros(len(keep), dtype=bool)
+    for check in checks:
+        if check.rule == p.CONTROL_CHARACTER:
+            blank |= check.mask
+        else:
+            null |= check.mask
+    blank, null = blank[keep], null[keep]
+    if blank.any():
+        cleaned = p.blank_control_characters(values[blank])
+        values = values.copy()
+        values[blank] = cleaned
+    if null.any():
+        values = values.where(~null)
+    return values
 
 
 def final_dtype(column: Column) -> str:
@@ -169,10 +233,18 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
     delivered: dict[str, np.ndarray] = {}
     checks: list[RowCheck] = []
 
+    essential = spec.essential
+    stripped: dict[str, pd.Series] = {}  # kept only to fingerprint the BPJS rows
     for column in spec.columns:
         text = _strip(frame[column.name])
         delivered[column.name] = text.notna().to_numpy(dtype=bool)
         value, column_checks = _parse_column(column, text, spec, period_end)
+        if column.max_length is not None:
+            column_checks.extend(_text_checks(column, text))
+        if essential is not None and column.name not in essential:
+            column_checks = [_kept(check) for check in column_checks]
+        if essential is not None:
+            stripped[column.name] = text
         typed[column.name] = value
         checks.extend(column_checks)
 
@@ -181,13 +253,20 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
         checks.extend(list(_dukcapil_rules(typed_frame, delivered, checks)))
     if "HASIL" in spec.column_names and "NIK_BARU" in spec.column_names:
         checks.append(_nik_baru_rule(typed_frame, delivered))
+    fingerprints = None
     for key in spec.unique:
-        checks.append(_unique_rule(key, typed_frame[key]))
+        if essential is None:
+            checks.append(_unique_rule(key, typed_frame[key]))
+            continue
+        if fingerprints is None:
+            fingerprints = p.row_fingerprints(pd.DataFrame(stripped, copy=False))
+        checks.extend(_unique_or_copy_rules(key, typed_frame[key], fingerprints))
+    stray = "reject" if essential is None else "warning"
     checks.append(
         RowCheck(
             "",
             p.STRAY_CR,
-            "reject",
+            stray,
             "the line contains a carriage return (CR) that does not end the line; "
             "lines must end in LF or CRLF and values cannot contain line breaks",
             typed_frame[LINE].isin(raw.stray_cr_lines).to_numpy(dtype=bool),
@@ -200,6 +279,46 @@ def parse_extract(raw: RawExtract, spec: ExtractSpec, period: str) -> ParsedExtr
         typed=typed_frame,
         delivered=delivered,
         checks=tuple(checks),
+        fingerprints=fingerprints,
+    )
+
+
+def _text_checks(column: Column, text: pd.Series) -> list[RowCheck]:
+    """``CONTROL_CHARACTER`` and ``TEXT_TOO_LONG``: one Arrow pass each."""
+    name, cap = column.name, column.max_length or 0
+    return [
+        RowCheck(
+            name,
+            p.CONTROL_CHARACTER,
+            "reject",
+            f"{name} contains a control character (U+0000-U+001F or U+007F-U+009F: NUL, "
+            "tab, escape...); text values hold none",
+            ~p.no_control_characters(text).to_numpy(dtype=bool),
+        ),
+        RowCheck(
+            name,
+            p.TEXT_TOO_LONG,
+            "reject",
+            f"{name} is longer than {cap:,} characters",
+            ~p.within_length(text, cap).to_numpy(dtype=bool),
+        ),
+    ]
+
+
+def _kept(check: RowCheck) -> RowCheck:
+    """A rejecting check of a BPJS column the row can do without: a repaired warning."""
+    if check.severity != "reject":
+        return check
+    what = (
+        "its control characters replaced by spaces"
+        if check.rule == p.CONTROL_CHARACTER
+        else f"{check.column or 'the value'} left empty"
+    )
+    return dataclasses.replace(
+        check,
+        severity="warning",
+        repaired=True,
+        message=f"{check.message} (the row is kept, with {what})",
     )
 
 
@@ -585,6 +704,30 @@ def _nik_baru_rule(typed: pd.DataFrame, delivered: dict[str, np.ndarray]) -> Row
             dtype=bool
         ),
     )
+
+
+def _unique_or_copy_rules(
+    column: str, values: pd.Series, fingerprints: np.ndarray
+) -> list[RowCheck]:
+    differing, later = p.repeated_keys(values, fingerprints)
+    return [
+        RowCheck(
+            column,
+            p.DUPLICATE_KEY,
+            "reject",
+            f"{column} appears on more than one row, and the rows differ; every "
+            "occurrence is rejected: tell us which one is right",
+            differing,
+        ),
+        RowCheck(
+            column,
+            p.DUPLICATE_ROW,
+            "reject",
+            "the row is an exact copy of an earlier row (same values in every column); "
+            "the first copy is kept",
+            later,
+        ),
+    ]
 
 
 def _unique_rule(column: str, values: pd.Series) -> RowCheck:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain import identity
+from domain.extracts import CONTROL_CHARACTERS
 from domain.reference import kelurahan_codes
 
 # --- rule names ------------------------------------------------------------------------
@@ -42,6 +43,11 @@ NIK_DATE_MISMATCH = "NIK_DATE_MISMATCH"
 NIK_BARU_REQUIRED = "NIK_BARU_REQUIRED"
 FIELD_COUNT = "FIELD_COUNT"
 STRAY_CR = "STRAY_CR"
+CONTROL_CHARACTER = "CONTROL_CHARACTER"
+TEXT_TOO_LONG = "TEXT_TOO_LONG"
+#: a later copy of a row delivered identically (BPJS: the first copy is kept)
+DUPLICATE_ROW = "DUPLICATE_ROW"
+TEXT_RULES: tuple[str, ...] = (CONTROL_CHARACTER, TEXT_TOO_LONG)
 
 
 def digits_rule(length: int) -> str:
@@ -94,6 +100,118 @@ def has_digits(text: pd.Series, length: int) -> pd.Series:
 def matches(text: pd.Series, pattern: str) -> pd.Series:
     """True where the whole value matches ``pattern`` (a regular expression)."""
     return _fullmatch(text, pattern)
+
+
+def no_control_characters(text: pd.Series) -> pd.Series:
+    """True where the value holds no control character (``CONTROL_CHARACTERS``) or is
+    missing.
+
+    Computed on the UTF-8 bytes of the whole column at once (numpy): C0 and DEL are the
+    bytes 0x00-0x1F and 0x7F, C1 the pairs 0xC2 0x80-0x9F; the few suspicious bytes are
+    mapped to their rows by binary search in the offsets. Three comparisons per byte, in
+    cache-sized blocks: ~40 ms for 2.6 million names (Arrow's regular expression: 500
+    ms)."""
+    found = np.zeros(len(text), dtype=bool)
+    start = 0
+    for chunk in _chunks(_arrow(text)):
+        if chunk is None:  # not a string array: the regular expression
+            found = _filled(pc.match_substring_regex(_arrow(text), CONTROL_CHARACTERS))
+            break
+        offsets, data = _offsets_and_data(chunk)
+        if len(data):
+            lo = int(offsets[0])
+            b = data[lo : int(offsets[-1])]
+            suspect = _control_byte_positions(b)
+            if len(suspect):
+                following = np.append(b, np.uint8(0))[suspect + 1]
+                c1 = (b[suspect] != 0xC2) | ((following >= 0x80) & (following <= 0x9F))
+                rows = np.searchsorted(offsets, suspect[c1] + lo, side="right") - 1
+                found[start + rows] = True
+        start += len(chunk)
+    return pd.Series(~found, index=text.index)
+
+
+#: bytes compared per step: the temporaries stay in the cache and are reused (one
+#: comparison over a whole column allocates and first-touches megabytes per temporary)
+_SCAN_BLOCK = 1 << 18
+
+
+def _control_byte_positions(b: np.ndarray) -> np.ndarray:
+    """Positions of the bytes 0x00-0x1F, 0x7F and 0xC2 (a C1 control's lead byte, or
+    that of U+00A0-U+00BF) in ``b``."""
+    found = []
+    hit = np.empty(min(len(b), _SCAN_BLOCK), dtype=bool)
+    other = np.empty_like(hit)
+    for start in range(0, len(b), _SCAN_BLOCK):
+        block = b[start : start + _SCAN_BLOCK]
+        h, o = hit[: len(block)], other[: len(block)]
+        np.less(block, 0x20, out=h)
+        np.equal(block, 0x7F, out=o)
+        h |= o
+        np.equal(block, 0xC2, out=o)
+        h |= o
+        if h.any():
+            found.append(np.flatnonzero(h) + start)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def within_length(text: pd.Series, max_length: int) -> pd.Series:
+    """True where the value has at most ``max_length`` characters (code points) or is
+    missing. A value of at most ``max_length`` bytes (from the offsets, nearly every one)
+    has at most as many characters; only longer ones are counted."""
+    arrow = _arrow(text)
+    longer = _filled(pc.greater(pc.binary_length(arrow), max_length))
+    if longer.any():
+        rows = np.flatnonzero(longer)
+        chars = pc.utf8_length(pc.take(arrow, pa.array(rows)))
+        longer[rows] = _filled(pc.greater(chars, max_length))
+    return pd.Series(~longer, index=text.index)
+
+
+def clean_text(text: pd.Series, max_length: int) -> pd.Series:
+    """Both text rules: no control character and at most ``max_length`` characters."""
+    return no_control_characters(text) & within_length(text, max_length)
+
+
+def blank_control_characters(text: pd.Series) -> pd.Series:
+    """Each control character replaced by a space, then stripped; empty becomes null."""
+    blanked = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(_arrow(text), CONTROL_CHARACTERS, " ")
+    )
+    blanked = pc.if_else(pc.equal(pc.binary_length(blanked), 0), pa.scalar(None, blanked.type), blanked)
+    return pd.Series(pd.array(blanked, dtype="str"), index=text.index)
+
+
+def row_fingerprints(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's values (two rows with the same values in every
+    column have the same fingerprint)."""
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+
+
+def repeated_keys(values: pd.Series, fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a key column whose identical copies are tolerated: where the key is repeated
+    on rows that differ (every occurrence), and where a row is a later copy of an
+    identical one (every occurrence but the first). Nulls are never repeated."""
+    dup = ~unique_where_present(values).to_numpy(dtype=bool)
+    differing = np.zeros(len(values), dtype=bool)
+    later = np.zeros(len(values), dtype=bool)
+    if not dup.any():
+        return differing, later
+    rows = np.flatnonzero(dup)
+    group = pd.DataFrame(
+        {"key": _text(values).iloc[rows].to_numpy(), "copy": np.asarray(fingerprints)[rows]}
+    )
+    kinds = group.groupby("key", sort=False)["copy"].transform("nunique").to_numpy()
+    differing[rows[kinds > 1]] = True
+    identical = rows[kinds == 1]
+    later[identical] = group["key"].iloc[np.flatnonzero(kinds == 1)].duplicated().to_numpy()
+    return differing, later
+
+
+def unique_or_identical_copy(values: pd.Series, fingerprints: pd.Series) -> pd.Series:
+    """True where the key is unique, or the row is the first of identical copies."""
+    differing, later = repeated_keys(values, np.asarray(fingerprints))
+    return pd.Series(~(differing | later), index=values.index)
 
 
 def parsed_where_delivered(delivered: pd.Series, parsed: pd.Series) -> pd.Series:
@@ -226,6 +344,29 @@ def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     if data is not None:
         return data
     return pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _chunks(arrow: pa.Array | pa.ChunkedArray) -> list[pa.Array | None]:
+    """The string chunks of an Arrow array; ``None`` for a chunk of another type."""
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    return [
+        c if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else None
+        for c in chunks
+    ]
+
+
+def _offsets_and_data(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string chunk's ``len + 1`` offsets (for its slice) and its data bytes."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets, data = chunk.buffers()
+    bounds = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+    text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return bounds, text
+
+
+def _filled(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow result as a numpy array, missing as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def _fullmatch(text: pd.Series, pattern: str) -> pd.Series:

@@ -3,10 +3,12 @@
 One rejects file per extract and period, ``<work_dir>/rejects/<source>_<YYYYMM>_rejects.csv``
 (UTF-8, ``|``-separated, standard CSV quoting where a value holds ``|``, ``"`` or a line
 break). One line per (row, broken rule): ``line`` (the row's line in the delivered file),
-``column``, ``rule``, ``message``, then the row's original values exactly as delivered
-(every contract column), and ``raw_line``, the whole line, for rows whose fields could
-not be separated (``FIELD_COUNT``). The file is written even when empty (header only), so
-that a run always has one per extract.
+``column``, ``rule``, ``action`` (``REMOVED``: the row is kept out of reconciliation;
+``KEPT``: the BPJS row is reconciled with this value nulled, or its control characters
+blanked, ``ExtractSpec.essential``), ``message``, then the row's original values exactly
+as delivered (every contract column), and ``raw_line``, the whole line, for rows whose
+fields could not be separated (``FIELD_COUNT``). The file is written even when empty
+(header only), so that a run always has one per extract.
 
 This file carries personal data (it goes back to the provider, like the registry goes to
 its readers); it is never logged.
@@ -27,8 +29,10 @@ from expectations import predicates as p
 from expectations.parse import ParsedExtract
 
 __all__ = [
+    "KEPT",
     "RAW_LINE",
     "REJECT_COLUMNS",
+    "REMOVED",
     "rejected_lines",
     "rejects_frame",
     "rejects_path",
@@ -36,8 +40,11 @@ __all__ = [
 ]
 
 #: the leading columns of a rejects file; the contract's columns follow, then ``raw_line``
-REJECT_COLUMNS = ("line", "column", "rule", "message")
+REJECT_COLUMNS = ("line", "column", "rule", "action", "message")
 RAW_LINE = "raw_line"
+#: ``action``: the row left reconciliation / the row was reconciled, this value nulled
+REMOVED = "REMOVED"
+KEPT = "KEPT"
 
 
 def rejects_path(work_dir: Path, label: str, period: str) -> Path:
@@ -46,12 +53,14 @@ def rejects_path(work_dir: Path, label: str, period: str) -> Path:
 
 
 def rejects_frame(parsed: ParsedExtract) -> pd.DataFrame:
-    """One row per (data row, rejecting rule it breaks), ordered by line, with the row's
-    original values."""
+    """One row per (data row, rejecting or repaired rule it breaks), ordered by line,
+    with the row's original values; ``action`` is REMOVED for every line of a rejected
+    row, KEPT for the others."""
     raw = parsed.raw.frame
     contract = list(parsed.spec.column_names)
+    removed = parsed.rejected_mask()
     pieces: list[pd.DataFrame] = []
-    for check in parsed.rejects:
+    for check in (*parsed.rejects, *parsed.repairs):
         rows = np.flatnonzero(check.mask)
         if not len(rows):
             continue
@@ -61,6 +70,7 @@ def rejects_frame(parsed: ParsedExtract) -> pd.DataFrame:
                 "line": values[LINE].to_numpy(dtype=np.int64),
                 "column": check.column,
                 "rule": check.rule,
+                "action": np.where(removed[rows], REMOVED, KEPT),
                 "message": check.message,
             }
         )
@@ -76,6 +86,7 @@ def rejects_frame(parsed: ParsedExtract) -> pd.DataFrame:
                 "line": bad[LINE].to_numpy(dtype=np.int64),
                 "column": "",
                 "rule": p.FIELD_COUNT,
+                "action": REMOVED,
                 "message": (
                     "the line has "
                     + bad["fields"].astype("str")

@@ -42,6 +42,7 @@ from expectations.parse import KODE_KELURAHAN, ParsedExtract
 
 __all__ = [
     "DELIVERED",
+    "FINGERPRINT",
     "GATE_REJECT_SHARE",
     "GATE_ROW_COUNT",
     "RESULT_FORMAT",
@@ -68,6 +69,8 @@ GATE_ROW_COUNT = "row_count_drift"
 GATE_REJECT_SHARE = "reject_share"
 #: suffix of the "a value was delivered" companion of a parsed column
 DELIVERED = "__delivered"
+#: suffix of the row fingerprint beside a key whose identical copies are tolerated (BPJS)
+FINGERPRINT = "__row"
 
 _E = gx.expectations
 _PARSED_TYPES = ("int", "date")
@@ -107,9 +110,23 @@ def row_rules_suite(spec: ExtractSpec, period: str, label: str) -> gx.Expectatio
         },
     )
     for column in spec.columns:
+        kept = spec.essential is not None and column.name not in spec.essential
         for expectation in _column_expectations(spec, column, period_end):
-            suite.add_expectation(expectation)
+            suite.add_expectation(_as_kept_warning(expectation) if kept else expectation)
     for key in spec.unique:
+        if spec.essential is not None:
+            suite.add_expectation(
+                custom.ExpectColumnPairValuesToBeUniqueOrIdenticalCopies(
+                    column_A=key,
+                    column_B=key + FINGERPRINT,
+                    meta=_meta(key, p.DUPLICATE_KEY, p.DUPLICATE_ROW),
+                    description=f"{key} is unique in the file, except on identical copies "
+                    "of a row, whose first copy is kept: a key repeated on differing rows "
+                    "is rejected on every occurrence (DUPLICATE_KEY), a later identical "
+                    "copy is rejected (DUPLICATE_ROW)",
+                )
+            )
+            continue
         suite.add_expectation(
             custom.ExpectColumnValuesToBeUniqueWherePresent(
                 column=key,
@@ -166,6 +183,21 @@ def row_rules_suite(spec: ExtractSpec, period: str, label: str) -> gx.Expectatio
             )
         )
     return suite
+
+
+def _as_kept_warning(expectation):
+    """A rule of a BPJS column the row can do without: a warning (the value is nulled
+    and the row kept, ``ExtractSpec.essential``)."""
+    if expectation.severity == "warning":
+        return expectation
+    meta = {**expectation.meta, "severity": "warning"}
+    return expectation.copy(
+        update={
+            "severity": "warning",
+            "meta": meta,
+            "description": f"warning (the row is kept, the value nulled): {expectation.description}",
+        }
+    )
 
 
 def _column_expectations(spec: ExtractSpec, column: Column, period_end: pd.Timestamp):
@@ -283,6 +315,14 @@ def _column_expectations(spec: ExtractSpec, column: Column, period_end: pd.Times
             description=f"{'warning: ' if future_soft else ''}{name} is not after the end "
             f"of the period, {period_end:%Y-%m-%d} (DATE_IN_FUTURE)",
         )
+    if column.max_length is not None:
+        yield custom.ExpectColumnValuesToBeCleanText(
+            column=name,
+            max_length=column.max_length,
+            meta=_meta(name, *p.TEXT_RULES),
+            description=f"{name} holds no control character (CONTROL_CHARACTER) and at most "
+            f"{column.max_length:,} characters (TEXT_TOO_LONG)",
+        )
 
 
 def row_rules_frame(parsed: ParsedExtract) -> pd.DataFrame:
@@ -305,14 +345,15 @@ def row_rules_frame(parsed: ParsedExtract) -> pd.DataFrame:
             add(name + DELIVERED, parsed.delivered[name])
         elif column.type in ("code", "flag"):
             add(name, values.astype("category"))
-        elif column.type == "text" and not column.required:
-            continue  # free text without a rule (an address, a note)
         else:
             add(name, values)
-            if not column.required:
+            if not column.required and column.type != "text":
                 add(name + DELIVERED, parsed.delivered[name])
     if KODE_KELURAHAN in typed:
         add(KODE_KELURAHAN, typed[KODE_KELURAHAN])
+    if parsed.fingerprints is not None:
+        for key in parsed.spec.unique:
+            add(key + FINGERPRINT, parsed.fingerprints)
     # one block per column, shared with the typed frame (copy=False): no 2-D block is
     # assembled and copied only for the narrow frames to be cut out of it again
     return pd.DataFrame(out, copy=False)
@@ -322,9 +363,10 @@ def row_rules_frame(parsed: ParsedExtract) -> pd.DataFrame:
 
 
 def extract_checks_suite(
-    label: str, expected_fields: int, limits: ExtractLimits
+    label: str, expected_fields: int, limits: ExtractLimits, *, stray_cr_warns: bool = False
 ) -> gx.ExpectationSuite:
-    """Field count and line endings of every line, and the two gates."""
+    """Field count and line endings of every line, and the two gates. With
+    ``stray_cr_warns`` (BPJS) a carriage return inside a line is a warning."""
     suite = gx.ExpectationSuite(
         name=suite_name(label, "extract"),
         meta={
@@ -345,8 +387,10 @@ def extract_checks_suite(
         _E.ExpectColumnValuesToBeInSet(
             column="_stray_cr",
             value_set=[0.0],
-            meta=_meta("", p.STRAY_CR),
-            description="no line holds a carriage return that does not end it (STRAY_CR)",
+            severity="warning" if stray_cr_warns else "critical",
+            meta=_meta("", p.STRAY_CR, warning=stray_cr_warns),
+            description=f"{'warning: ' if stray_cr_warns else ''}no line holds a carriage "
+            "return that does not end it (STRAY_CR)",
         )
     )
     bounds = limits.row_bounds()

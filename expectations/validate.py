@@ -46,6 +46,7 @@ __all__ = [
     "ExpectationRow",
     "ExtractCheck",
     "ValidationOutcome",
+    "printable_labels",
     "validate_extract",
     "validate_verification_results",
 ]
@@ -54,8 +55,17 @@ __all__ = [
 VERIFIKASI_LABEL = "verifikasi"
 #: default size cap of the (small, plain-text) re-verification results file
 VERIFIKASI_MAX_BYTES = 1 << 30
+#: what to do about a results file that failed validation (it is never accepted as it is)
+RESULTS_HINT = (
+    "send the rejects file to the kelurahan; the corrected results file, with a new "
+    ".sha256 beside it, replaces this one (check it first with `sigap verify-results "
+    "FILE`), then re-run the period"
+)
 #: rules named in a failure message, most frequent first
 _TOP_RULES = 3
+#: extra columns named (escaped) in reports and logs, and the characters shown of each
+_EXTRA_COLUMNS_SHOWN = 20
+_LABEL_CHARACTERS = 64
 
 Progress = Callable[[str], None]
 
@@ -124,8 +134,14 @@ class ValidationOutcome:
     data_docs_path: Path | None
     #: what the reader noticed: BOM, CRLF, blank lines...
     encoding_notes: tuple[str, ...] = ()
+    #: columns the contract does not know (ignored), escaped: :func:`printable_labels`
     extra_columns: tuple[str, ...] = ()
     missing_columns: tuple[str, ...] = ()
+    #: BPJS (``ExtractSpec.essential``): accepted rows with a value nulled or blanked
+    #: (listed in the rejects file as KEPT, counted among the warnings, not rejected)
+    rows_repaired: int = 0
+    #: those rows per (column, rule); a row breaking two rules counts under both
+    repairs_by_rule: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -133,9 +149,16 @@ class ValidationOutcome:
         return self.passed or self.accepted_by_operator
 
     def raise_if_unusable(self) -> None:
-        """Raise ``ValidationFailed`` (naming the file) unless the outcome is usable."""
-        if not self.usable:
-            raise ValidationFailed(self.failure_message or "validation failed", file=self.file)
+        """Raise ``ValidationFailed`` (naming the file) unless the outcome is usable;
+        for the results file, with advice that works for it (no ``--accept-flagged``: that
+        accepts extracts only)."""
+        if self.usable:
+            return
+        raise ValidationFailed(
+            self.failure_message or "validation failed",
+            file=self.file,
+            hint=RESULTS_HINT if self.source == VERIFIKASI_LABEL else None,
+        )
 
 
 def validate_extract(
@@ -245,6 +268,7 @@ def _validate(
         parsed = parse_extract(raw, spec, period)
         rejected = parsed.rejected_mask()
         rows_rejected = int(rejected.sum()) + len(raw.bad_rows)
+        rows_repaired = int(parsed.repaired_mask().sum())
         rows_total = raw.rows
 
         say(f"writing the rejects of {raw.file} ({rows_rejected:,} rows)")
@@ -262,6 +286,9 @@ def _validate(
     checks = _extract_checks(results, rows_total, rows_rejected, limits)
     passed = all(c.passed for c in checks)
     rejects_by_rule = {c.key: c.count for c in parsed.rejects if c.count}
+    repairs_by_rule = {
+        c.key: n for c in parsed.repairs if (n := int((c.mask & ~rejected).sum()))
+    }
     if len(raw.bad_rows):
         rejects_by_rule[("", "FIELD_COUNT")] = len(raw.bad_rows)
     warnings: dict[str, int] = {}
@@ -301,8 +328,10 @@ def _validate(
         rejects_path=target,
         data_docs_path=docs,
         encoding_notes=raw.encoding_notes,
-        extra_columns=raw.extra_columns,
+        extra_columns=printable_labels(raw.extra_columns),
         missing_columns=raw.missing_columns,
+        rows_repaired=rows_repaired,
+        repairs_by_rule=repairs_by_rule,
     )
 
 
@@ -322,7 +351,12 @@ def _run_suites(
             suites.row_rules_suite(parsed.spec, period, label), suites.row_rules_frame(parsed)
         ),
         (
-            suites.extract_checks_suite(label, parsed.raw.expected_fields, limits),
+            suites.extract_checks_suite(
+                label,
+                parsed.raw.expected_fields,
+                limits,
+                stray_cr_warns=parsed.spec.essential is not None,
+            ),
             suites.extract_checks_frame(parsed, rejected),
         ),
     ]
@@ -456,6 +490,13 @@ def _failure_message(
         else:
             reasons.append(f"the row count moved too much: {check.detail}")
     what = "; ".join(reasons)
+    if label == VERIFIKASI_LABEL:  # never accepted as it is: corrected and delivered again
+        # (read in the run's summary and report, where the month goes on without it)
+        return (
+            f"{file} ({period}) failed validation: {what}. The rejected rows, with the rule "
+            f"each breaks, are in {target}: send them to the kelurahan and deliver the "
+            "corrected file again (a new .sha256 beside it); nothing of this file is applied"
+        )
     # the facts only: what to do next depends on where the message is read (the run's
     # state in the Prefect UI, the command line), and the flow says it there
     if accept_flagged:
@@ -467,6 +508,22 @@ def _failure_message(
         f"{file} ({label}, {period}) failed validation: {what}; the rejected rows, with the "
         f"rule each breaks, are in {target}"
     )
+
+
+def printable_labels(names: Iterable[str]) -> tuple[str, ...]:
+    """Names from a delivered header as reports and logs may show them: anything but
+    printable ASCII escaped (``\\x00``, ``\\u00e9``), digit runs that could be a NIK
+    masked, each cut at 64 characters, at most 20 names (then ``... and N more``)."""
+    names = list(names)
+    out = []
+    for name in names[:_EXTRA_COLUMNS_SHOWN]:
+        label = _scrub(name.encode("unicode_escape").decode("ascii"))
+        if len(label) > _LABEL_CHARACTERS:
+            label = label[: _LABEL_CHARACTERS - 3] + "..."
+        out.append(label)
+    if len(names) > _EXTRA_COLUMNS_SHOWN:
+        out.append(f"... and {len(names) - _EXTRA_COLUMNS_SHOWN:,} more")
+    return tuple(out)
 
 
 def _scrub(text: str) -> str:

@@ -112,6 +112,8 @@ class ReportData:
     escalated: pd.DataFrame | None = None
     verification_problems: int = 0
     monthly_contribution_idr: int = 16_800
+    #: why this period's re-verification results file was rejected (nothing of it applied)
+    verification_rejected: str | None = None
     #: ``report.language``
     language: Language = "id"
     #: ``domain.statistics.coverage_trend`` over the periods up to this one
@@ -563,6 +565,13 @@ def _validation(data: ReportData) -> Section:
             if v.rejects_by_rule:
                 rules = ", ".join(f"{k} {number(n, lang)}" for k, n in sorted(v.rejects_by_rule.items()))
                 parts.append(f"- {text('rejects_by_rule', lang, source=v.source, rules=rules)}")
+            kept = getattr(v, "repairs_by_rule", None)
+            if kept:
+                rules = ", ".join(f"{k} {number(n, lang)}" for k, n in sorted(kept.items()))
+                parts.append(f"- {text('repairs_by_rule', lang, source=v.source, rules=rules)}")
+            if getattr(v, "extra_columns", None):
+                columns = ", ".join("`" + c.replace("`", "'") + "`" for c in v.extra_columns)
+                parts.append(f"- {text('extra_columns', lang, source=v.source, columns=columns)}")
             if v.failure_message:
                 parts.append(f"- {v.source}: {v.failure_message}")
     if data.accepted_flags:
@@ -588,6 +597,8 @@ def _cases(data: ReportData) -> Section:
         "- " + text("cases_line", lang, opened=number(data.cases_opened, lang), seen=number(data.cases_seen, lang),
                     resolved=number(data.cases_resolved, lang), escalated=number(escalated, lang))
     ]  # fmt: skip
+    if data.verification_rejected:
+        parts.append("- " + text("verification_rejected", lang, why=data.verification_rejected))
     if data.verification_problems:
         parts.append("- " + text("cases_problems", lang, n=number(data.verification_problems, lang)))
     if data.escalated is not None and len(data.escalated):

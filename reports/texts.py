@@ -165,7 +165,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "JKM claim alerts (deceased participants whose heirs may claim): **{n}**",
     },
     "h_validation": {"id": "Validasi ekstrak", "en": "Extract validation"},
-    "rejects_by_rule": {"id": "{source}: baris ditolak menurut aturan: {rules}", "en": "{source} rejects by rule: {rules}"},
+    "rejects_by_rule": {
+        "id": "{source}: baris dikeluarkan menurut aturan: {rules}",
+        "en": "{source} rows removed by rule: {rules}",
+    },
+    "repairs_by_rule": {
+        "id": "{source}: baris tetap dipakai dengan satu nilai dikosongkan (tercatat KEPT di berkas penolakan): {rules}",
+        "en": "{source} rows kept with a value nulled (listed as KEPT in the rejects file): {rules}",
+    },
+    "extra_columns": {
+        "id": "{source}: kolom tambahan (diabaikan): {columns}",
+        "en": "{source} extra columns (ignored): {columns}",
+    },
     "accepted_flags": {
         "id": "**Diterima operator meskipun pemeriksaan gagal:** {sources}",
         "en": "**Accepted by an operator despite failed checks:** {sources}",
@@ -179,6 +190,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "cases_line": {
         "id": "Kasus dibuka: {opened}; masih terbuka dan terlihat lagi: {seen}; selesai: {resolved}; dieskalasi: {escalated}",
         "en": "Cases opened: {opened}; still open and seen again: {seen}; resolved: {resolved}; escalated: {escalated}",
+    },
+    "verification_rejected": {
+        "id": "Berkas hasil verifikasi ditolak: {why}; tidak ada isinya yang diterapkan",
+        "en": "Results file rejected: {why}; nothing of it was applied",
     },
     "cases_problems": {
         "id": "Baris hasil verifikasi yang tidak dapat diterapkan: {n}",

@@ -123,6 +123,7 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     file delivered over SFTP. No release is rewritten."""
     from connectors.sftp import parse_sha256_line, sha256_file
     from expectations.validate import validate_verification_results
+    from tasks.publish import today_in_city
 
     file = Path(file)
     if not file.is_file():
@@ -145,12 +146,16 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
     engine = _engine(settings)
     try:
         base = registry_db.latest_release(engine, previous_period(period))
-        open_cases = (
-            registry_db.open_cases(engine, release_id=base.release_id)
+        # every case as of the base release, the closed ones with their status (a result
+        # for a closed case is CASE_CLOSED, not UNKNOWN_CASE)
+        cases = (
+            registry_db.cases(engine, release_id=base.release_id)
             if base is not None
             else registry_db.empty_cases()
         )
-        resolved, _verified, problems = case_rules.apply_verification_results(results.accepted, open_cases, period)
+        resolved, _verified, problems = case_rules.apply_verification_results(
+            results.accepted, cases, period, today=today_in_city()
+        )
         recorded = registry_db.record_answers(
             engine, period, results.accepted, file_name=file.name, file_sha256=sha256,
             recorded_at=datetime.now(UTC),
@@ -165,7 +170,7 @@ def stage_verification_results(settings: Settings, file: Path, period: str | Non
         f"{len(resolved):,} cases to close among {where}",
     ]
     if len(problems):
-        lines.append(f"{len(problems):,} rows not applied (unknown or closed case, NIK mismatch): see the problems below")
+        lines.append(f"{len(problems):,} rows not applied (unknown or closed case, NIK mismatch, date after the period): see the problems below")
         for row in problems.head(20).to_dict("records"):
             lines.append(f"  case {row.get('CASE_ID', row.get('case_id'))}: {row.get('problem', '')}")
     if current is None:

@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from connectors import delivery, registry_db
 from connectors.outbox import Outbox
 from connectors.sftp import FetchedFile
-from core.errors import RegistryMoved
+from core.errors import DataError, RegistryMoved
 from core.settings import Settings
 from domain import cases as case_rules
 from domain import history as period_history
@@ -57,6 +57,8 @@ class VerificationInput:
     #: digest of the files they came from (an input of the release)
     recorded_rows: int = 0
     recorded_sha256: str | None = None
+    #: why this period's results file was rejected (then nothing of it is applied)
+    rejected: str | None = None
 
 
 @dataclass
@@ -82,6 +84,8 @@ class RunSummary:
     cases_escalated: int = 0
     jkm_claim_alerts: int = 0
     verification_problems: int = 0
+    #: why this period's re-verification results file was rejected (nothing of it applied)
+    verification_rejected: str | None = None
     accepted_flags: list[str] = field(default_factory=list)
     database: str = ""
     outbox: str = ""
@@ -161,6 +165,7 @@ class RunSummary:
                 f"{v.source} {v.rows_accepted:,}/{v.rows_total:,} accepted, {v.rows_rejected:,} rejected"
                 for v in self.validations
             ),
+            *self._validation_details(),
             (
                 f"changes: {self.changes:,}; re-verification cases opened {self.cases_opened:,}, "
                 f"seen again {self.cases_seen:,}, resolved {self.cases_resolved:,}, "
@@ -193,11 +198,38 @@ class RunSummary:
                 f"in arrears: {m['arrears']['people']:,} (Rp{m['arrears']['idr']:,}); "
                 f"contribution differs: {m['contribution_differs']['rows']:,}",
             )
+        if self.verification_rejected:
+            out.insert(
+                out.index(f"registry: {self.database}"),
+                f"re-verification results file rejected: {self.verification_rejected}; "
+                "nothing of it was applied",
+            )
         if self.report_md:
             out.append(f"report: {self.report_md}")
         if self.deliveries:
             out.append(self.deliveries)
         return out
+
+    def _validation_details(self) -> list[str]:
+        """Per extract: rows removed and rows kept with a value nulled, by rule (most
+        frequent first), and the extra columns (escaped at validation)."""
+        out = []
+        for v in self.validations:
+            removed = getattr(v, "rejects_by_rule", {}) or {}
+            kept = getattr(v, "repairs_by_rule", {}) or {}
+            if v.rows_rejected:
+                out.append(f"{v.source}: {v.rows_rejected:,} rows removed ({_by_rule(removed)})")
+            if getattr(v, "rows_repaired", 0):
+                out.append(
+                    f"{v.source}: {v.rows_repaired:,} rows kept with a value nulled ({_by_rule(kept)})"
+                )
+            if getattr(v, "extra_columns", None):
+                out.append(f"{v.source}: extra columns ignored: {', '.join(v.extra_columns)}")
+        return out
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -225,25 +257,36 @@ def read_verification(
     """Validate this period's results file (if any), add the answers recorded for the
     period (``sigap verify-results``), match them to the cases open at the end of the
     base release (``all_cases``: the base's state), and build the reconcile input from
-    every case resolved in that state plus this period's answers."""
+    every case resolved in that state plus this period's answers.
+
+    A results file that cannot be read or fails validation is rejected alone: its rejects
+    file is written, a warning logged, the summary and the report say why, nothing of it
+    is applied, and the month goes on (the answers recorded by ``sigap verify-results``
+    still apply). Every case of the base's state goes to the matching, the closed ones
+    with their status: a result for a closed case is CASE_CLOSED, not UNKNOWN_CASE; a
+    result dated after the period or today is FUTURE_DATE."""
     from expectations.validate import validate_verification_results
 
     logger = get_run_logger()
     out = VerificationInput()
-    open_cases = all_cases[all_cases["status"] == "OPEN"] if len(all_cases) else all_cases
     new_verified = None
     rows: list[pd.DataFrame] = []
     if fetched is not None:
-        results = validate_verification_results(
-            Path(fetched.path),
-            period,
-            work_dir=settings.data_dir / "runs" / period,
-            max_reject_share=settings.validation.max_reject_share,
-            max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
-        )
-        results.raise_if_unusable()
-        rows.append(results.accepted)
-        out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total)
+        try:
+            results = validate_verification_results(
+                Path(fetched.path),
+                period,
+                work_dir=settings.data_dir / "runs" / period,
+                max_reject_share=settings.validation.max_reject_share,
+                max_uncompressed_bytes=settings.validation.max_uncompressed_bytes,
+            )
+            results.raise_if_unusable()
+        except DataError as exc:
+            logger.warning("re-verification results file rejected, nothing of it applied: %s", exc)
+            out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rejected=str(exc))
+        else:
+            rows.append(results.accepted)
+            out = VerificationInput(file=str(fetched.path), sha256=fetched.sha256, rows=results.rows_total)
     if recorded is not None and len(recorded):
         # the same file fetched and recorded is applied once
         extra = recorded[recorded["file_sha256"] != (fetched.sha256 if fetched is not None else None)]
@@ -258,7 +301,7 @@ def read_verification(
         combined = pd.concat([r.reindex(columns=columns) for r in rows], ignore_index=True)
         combined = combined.drop_duplicates(subset=[c for c in columns if c != "_line"])
         resolved, new_verified, problems = case_rules.apply_verification_results(
-            combined, open_cases, period
+            combined, all_cases, period, today=today_in_city()
         )
         out.resolved, out.problems = resolved, problems
         logger.info(
@@ -373,6 +416,7 @@ def publish_period(
             cases_resolved=len(plan_resolved), escalated=plan.escalated,
             verification_problems=0 if verification.problems is None else len(verification.problems),
             monthly_contribution_idr=params.monthly_contribution_idr,
+            verification_rejected=verification.rejected,
             language=settings.report.language, trend=trend(pending.version),
             annual_budget_idr=params.annual_budget_idr, money=money.summary,
             statistics=report_box["statistics"],
@@ -479,6 +523,7 @@ def publish_period(
         cases_escalated=len(plan.escalated),
         jkm_claim_alerts=int(reasons.str.contains("JKM_CLAIM_ALERT", regex=False).sum()),
         verification_problems=0 if verification.problems is None else len(verification.problems),
+        verification_rejected=verification.rejected,
         accepted_flags=list(accepted_flags),
         database=_safe_url(settings.database_url),
         outbox=str(settings.outbox),
@@ -533,6 +578,16 @@ def _diff_summary(diff: period_history.VersionDiff, file: str | None) -> dict:
         "people": diff.people_changed,
         "file": file,
     }
+
+
+def today_in_city():
+    """Today's date in the city (Jakarta time): results dated later are not applied."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from domain.periods import CITY_TIMEZONE
+
+    return datetime.now(ZoneInfo(CITY_TIMEZONE)).date()
 
 
 def _safe_url(url: str) -> str:

@@ -113,9 +113,16 @@ class ValidatedExtract:
     data_docs_path: str | None
     baseline_path: str
     warnings: dict[str, int] = field(default_factory=dict)
+    #: rows removed (quarantined) per ``COLUMN:RULE``
     rejects_by_rule: dict[str, int] = field(default_factory=dict)
     expectation_results: list[dict] = field(default_factory=list)
     extract_checks: list[dict] = field(default_factory=list)
+    #: BPJS rows kept with a value nulled (listed as KEPT in the rejects file), and per
+    #: ``COLUMN:RULE``
+    rows_repaired: int = 0
+    repairs_by_rule: dict[str, int] = field(default_factory=dict)
+    #: columns the delivery has and the contract does not (ignored), escaped for display
+    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -203,6 +210,9 @@ def validate_source(
         rejects_by_rule={_rule_key(k): int(v) for k, v in dict(outcome.rejects_by_rule).items()},
         expectation_results=[_row(r) for r in outcome.expectation_results],
         extract_checks=[_row(c) for c in outcome.extract_checks],
+        rows_repaired=outcome.rows_repaired,
+        repairs_by_rule={_rule_key(k): int(v) for k, v in outcome.repairs_by_rule.items()},
+        extra_columns=list(outcome.extra_columns),
     )
     del outcome
     release_memory(collect=True)  # GX's validators hold the batches in reference cycles
@@ -218,6 +228,16 @@ def validate_source(
             else " -- FAILED validation (why: the validation table and the run's final state)"
         ),
     )  # fmt: skip
+    if result.rows_repaired:
+        logger.warning(
+            "%s: %s rows kept with a value nulled (listed as KEPT in the rejects file): %s",
+            source, f"{result.rows_repaired:,}", _by_rule(result.repairs_by_rule),
+        )  # fmt: skip
+    if result.extra_columns:
+        logger.warning(
+            "%s: extra columns ignored (not in the contract): %s",
+            source, ", ".join(result.extra_columns),
+        )  # fmt: skip
     return result
 
 
@@ -228,6 +248,11 @@ def run_folder(settings: Settings, period: str) -> Path:
     folder."""
     run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
     return (settings.data_dir / "runs" / period / f"run-{run_id}").resolve()
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    """``KPJ:DUPLICATE_KEY 2, :FIELD_COUNT 1``: most frequent first."""
+    return ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def validate_with_cache(
@@ -307,6 +332,37 @@ def validation_table(result: ValidatedExtract) -> list[dict]:
         for r in result.expectation_results
         if not r.get("gate")  # the gates are the extract-level rows above
     ]
+    # what the quarantine did, by rule: rows removed, rows kept with a value nulled
+    for what, effect, counts in (
+        ("rows removed", EFFECT_REJECTS, result.rejects_by_rule),
+        ("rows kept, value nulled", EFFECT_WARNS, result.repairs_by_rule),
+    ):
+        rows += [
+            {
+                "expectation": f"extract: {what}, {rule}",
+                "column": rule.split(":", 1)[0],
+                "success": False,
+                "effect": effect,
+                "unexpected_count": count,
+                "unexpected_percent": round(100 * count / result.rows_total, 4)
+                if result.rows_total
+                else 0.0,
+                "detail": "listed in the rejects file",
+            }
+            for rule, count in sorted(counts.items())
+        ]
+    if result.extra_columns:
+        rows.append(
+            {
+                "expectation": "extract: extra columns ignored",
+                "column": ", ".join(result.extra_columns),
+                "success": True,
+                "effect": EFFECT_WARNS,
+                "unexpected_count": len(result.extra_columns),
+                "unexpected_percent": 0.0,
+                "detail": "not in the contract: left out of the extract's rows",
+            }
+        )
     order = {EFFECT_BLOCKS: 0, EFFECT_REJECTS: 1, EFFECT_WARNS: 2}
     # stable: within failing and passing rows, gates first, then the definition order
     return sorted(rows, key=lambda row: (bool(row["success"]), order[row["effect"]]))
@@ -318,6 +374,7 @@ def publish_validation_artifacts(settings: Settings, result: ValidatedExtract) -
     rows = validation_table(result)
     failing = sum(1 for row in rows if not row["success"])
     verdict = "passed" if result.passed else "FAILED"
+    kept = f", {result.rows_repaired:,} kept with a value nulled" if result.rows_repaired else ""
     if result.accepted_by_operator:
         verdict = "failed, accepted by the operator"
     put(
@@ -326,7 +383,7 @@ def publish_validation_artifacts(settings: Settings, result: ValidatedExtract) -
             table=rows,
             description=(
                 f"{result.source} {result.period}: {result.rows_total:,} rows, "
-                f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%), "
+                f"{result.rows_rejected:,} rejected ({100 * result.reject_share:.3f}%){kept}, "
                 f"{verdict}; {failing} of {len(rows)} checks not met, listed first "
                 "(effect: what a failure does)"
             ),

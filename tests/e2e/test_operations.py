@@ -206,6 +206,41 @@ def test_case_life_across_three_periods(prefect_harness, e2e_sample, tree, tmp_p
     engine.dispose()
 
 
+def test_a_bad_results_file_is_rejected_alone_and_the_advice_works(prefect_harness, e2e_sample, tree, tmp_path):
+    """Issue 15, point 4: one duplicated case in the kelurahan's results file used to fail
+    the whole month, with advice (``--accept-flagged verifikasi``) that failed too. The
+    file is rejected alone (its rejects written, the summary and the report say so,
+    nothing of it applied), the month publishes; the advice given (correct the file,
+    deliver it again, re-run) works."""
+    from flows.monthly import monthly_reconciliation
+
+    config = _config(tmp_path, tree, e2e_sample)
+    monthly_reconciliation(period=P1, config=config)
+    engine = _engine(tmp_path)
+    case = registry_db.open_cases(engine).iloc[0]
+    answer = {"CASE_ID": case.case_id, "NIK": case.nik, "HASIL": "LAYAK", "PETUGAS": "Petugas A",
+              "TGL_VERIFIKASI": "2026-09-10"}  # fmt: skip
+    _write_results(tree, P2, [answer, {**answer, "HASIL": "TIDAK_LAYAK"}])  # the case twice
+
+    s2 = monthly_reconciliation(period=P2, config=config)
+    assert s2.status == "PUBLISHED"
+    assert s2.verification_rejected and "HASIL_VERIFIKASI_202609.csv" in s2.verification_rejected
+    assert "--accept-flagged" not in s2.verification_rejected
+    assert "deliver" in s2.verification_rejected  # the advice: a corrected file, delivered again
+    assert any("re-verification results file rejected" in line for line in s2.lines())
+    rejects = tmp_path / "data" / "runs" / P2 / "rejects" / "verifikasi_202609_rejects.csv"
+    assert set(pd.read_csv(rejects, sep="|", dtype=str)["rule"]) == {"DUPLICATE_KEY"}
+    assert "results file rejected" in Path(s2.report_md).read_text(encoding="utf-8")
+    assert registry_db.cases(engine).set_index("case_id").loc[case.case_id, "status"] == "OPEN"
+
+    # the advice: the kelurahan corrects the file and delivers it again; the period re-runs
+    _write_results(tree, P2, [answer])
+    again = monthly_reconciliation(period=P2, config=config)
+    assert again.status == "PUBLISHED" and again.version == 2 and not again.verification_rejected
+    assert registry_db.cases(engine).set_index("case_id").loc[case.case_id, "status"] == "RESOLVED_ELIGIBLE"
+    engine.dispose()
+
+
 def test_the_same_run_publishes_to_postgresql(prefect_harness, e2e_sample, tree, tmp_path):
     """The flow with the registry on PostgreSQL (the production setting): same code, the URL
     decides; a throwaway database, dropped afterwards."""

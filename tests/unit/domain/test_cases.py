@@ -522,6 +522,41 @@ def test_results_partly_good_apply_the_good_rows():
     assert out.problems["case_id"].tolist() == [b]
 
 
+def test_a_result_dated_after_the_period_or_today_is_a_problem_and_not_applied():
+    """Issue 15, point 12: TGL_VERIFIKASI in the future was taken as the resolution date.
+    A result dated after the period's last day belongs to a later period's file; one
+    dated after today (a period not yet over) cannot have happened."""
+    from datetime import date
+
+    a, b = expected_id(P1, KPJ_A), expected_id(P1, KPJ_B)
+    cases = pd.concat(
+        [
+            open_case(a, NIK_A, KPJ_A, KEL_1, "NOT_IN_DTSEN"),
+            open_case(b, NIK_B, KPJ_B, KEL_1, "NOT_IN_DTSEN"),
+        ],
+        ignore_index=True,
+    )
+    res = results(
+        (a, NIK_A, "LAYAK", None, None, "P", "2026-11-01"),  # after 2026-10-31
+        (b, NIK_B, "LAYAK", None, None, "P", "2026-10-31"),  # the last day: fine
+    )
+    out = apply_verification_results(res, cases, P2)
+    assert out.problems[["case_id", "problem"]].values.tolist() == [[a, "FUTURE_DATE"]]
+    assert out.resolved["case_id"].tolist() == [b]
+    assert out.verified["kpj"].tolist() == [KPJ_B]
+    early = apply_verification_results(res.iloc[1:], cases, P2, today=date(2026, 10, 15))
+    assert early.problems["problem"].tolist() == ["FUTURE_DATE"] and early.resolved.empty
+
+
+def test_a_result_for_a_case_closed_in_the_registry_is_case_closed():
+    """With every case of the registry (status included), as the callers now pass them,
+    a result for a closed case is CASE_CLOSED, not UNKNOWN_CASE."""
+    a = expected_id(P1, KPJ_A)
+    closed = open_case(a, NIK_A, KPJ_A, KEL_1, "NOT_IN_DTSEN").assign(status="RESOLVED_INELIGIBLE")
+    out = apply_verification_results(results((a, NIK_A, "LAYAK", None, None, "P", "2026-10-01")), closed, P2)
+    assert out.problems["problem"].tolist() == ["CASE_CLOSED"] and out.resolved.empty
+
+
 # -- a case's whole life ---------------------------------------------------------------
 class CaseTable:
     """A stand-in for the registry's ``reverification_case`` table."""

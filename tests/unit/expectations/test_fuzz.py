@@ -152,7 +152,9 @@ def test_reader_and_quarantine_never_lose_a_row(make, tmp_path, data):
     accepted = parsed.accepted_frame()
     expected = _data_lines(original)
     accepted_lines = set(accepted[LINE])
-    rejected_lines = set(rejects["line"].astype(int))
+    removed = rejects["action"] == "REMOVED"
+    rejected_lines = set(rejects.loc[removed, "line"].astype(int))
+    assert set(rejects.loc[~removed, "line"].astype(int)) <= accepted_lines  # KEPT (BPJS)
     assert raw.rows == len(expected)
     assert len(accepted) + int(rejected.sum()) + len(raw.bad_rows) == raw.rows
     assert accepted_lines.isdisjoint(rejected_lines)

@@ -15,7 +15,7 @@ from connectors.extract_file import read_extract, read_plain_csv
 from domain.extracts import BPJSTK, DTSEN, DUKCAPIL, VERIFIKASI
 from expectations.gx_context import make_context
 from expectations.parse import KODE_KELURAHAN, parse_extract
-from expectations.suites import DELIVERED, ExtractLimits, extract_checks_suite, row_rules_suite
+from expectations.suites import DELIVERED, FINGERPRINT, ExtractLimits, extract_checks_suite, row_rules_suite
 from expectations.validate import validate_extract, validate_verification_results
 
 # (row, column, value) changes applied together; rows 0.. stay distinct per change
@@ -147,7 +147,7 @@ def test_every_column_an_expectation_names_is_in_the_contract(spec, tmp_path):
             kwargs.get("column_list") or []
         )
         for column in filter(None, named):
-            assert column.removesuffix(DELIVERED) in contract | derived, column
+            assert column.removesuffix(DELIVERED).removesuffix(FINGERPRINT) in contract | derived, column
         assert expectation.meta["column"] in contract | derived
         assert expectation.description  # the Data Docs show it
     checks = extract_checks_suite("x", len(spec.columns), ExtractLimits(0.01, 0.1, 100))

@@ -136,7 +136,9 @@ def test_each_dtsen_rule(make, row, column, value, rejected):
     assert warnings == set()
 
 
-# the KPJ's shape and the NIK as typed are warnings: the participant is never dropped
+# the KPJ's shape and the NIK as typed are warnings, and a broken value of a column the
+# participant rules can do without is nulled (a warning): the participant is never dropped;
+# only an empty or unreadable KPJ, SUMBER_IURAN or STATUS_KEPESERTAAN rejects the row
 # fmt: off
 BPJSTK_CASES = [
     ("kpj-short-warns", 1, "KPJ", "123", set(), {("KPJ", "DIGITS_11")}),
@@ -144,16 +146,21 @@ BPJSTK_CASES = [
     ("nik-empty-warns", 2, NIK, "", set(), {(NIK, "REQUIRED")}),
     ("nik-region-warns", 2, NIK, "9999014101900123", set(), {(NIK, "NIK_REGION")}),
     ("active-next-year-warns", 3, "TGL_AKTIF", "2027-01-01", set(), {("TGL_AKTIF", "DATE_IN_FUTURE")}),
-    ("category-unknown", 3, "KATEGORI", "OJEK", {("KATEGORI", "ALLOWED_VALUES")}, set()),
+    ("category-unknown-kept", 3, "KATEGORI", "OJEK", set(), {("KATEGORI", "ALLOWED_VALUES")}),
     ("program-lower-ok", 3, "PROGRAM", "jkk+jkm", set(), set()),
     ("payer-unknown", 4, "SUMBER_IURAN", "APBN", {("SUMBER_IURAN", "ALLOWED_VALUES")}, set()),
-    ("wage-negative", 4, "UPAH_DILAPORKAN", "-5", {("UPAH_DILAPORKAN", "INT_RANGE")}, set()),
-    ("wage-dotted", 4, "UPAH_DILAPORKAN", "1.000.000", {("UPAH_DILAPORKAN", "INT_FORMAT")}, set()),
-    ("wage-fullwidth", 4, "UPAH_DILAPORKAN", "\uff11\uff10", {("UPAH_DILAPORKAN", "INT_FORMAT")}, set()),
-    ("last-paid-13", 5, "BULAN_IURAN_TERAKHIR", "2026-13", {("BULAN_IURAN_TERAKHIR", "DATE_FORMAT")}, set()),
+    ("wage-negative-kept", 4, "UPAH_DILAPORKAN", "-5", set(), {("UPAH_DILAPORKAN", "INT_RANGE")}),
+    ("wage-dotted-kept", 4, "UPAH_DILAPORKAN", "1.000.000", set(), {("UPAH_DILAPORKAN", "INT_FORMAT")}),
+    ("wage-fullwidth-kept", 4, "UPAH_DILAPORKAN", "\uff11\uff10", set(), {("UPAH_DILAPORKAN", "INT_FORMAT")}),
+    ("last-paid-13-kept", 5, "BULAN_IURAN_TERAKHIR", "2026-13", set(), {("BULAN_IURAN_TERAKHIR", "DATE_FORMAT")}),
     ("last-paid-ahead-ok", 5, "BULAN_IURAN_TERAKHIR", "2027-03", set(), set()),
     ("status-lower-ok", 5, "STATUS_KEPESERTAAN", "aktif", set(), set()),
-    ("birth-bad", 6, "TGL_LAHIR", "1990-02-30", {("TGL_LAHIR", "DATE_FORMAT")}, set()),
+    ("birth-bad-kept", 6, "TGL_LAHIR", "1990-02-30", set(), {("TGL_LAHIR", "DATE_FORMAT")}),
+    ("status-unknown", 6, "STATUS_KEPESERTAAN", "AKTIF?", {("STATUS_KEPESERTAAN", "ALLOWED_VALUES")}, set()),
+    ("kpj-empty", 6, "KPJ", "", {("KPJ", "REQUIRED")}, set()),
+    ("kpj-nul", 6, "KPJ", "1000\x00", {("KPJ", "CONTROL_CHARACTER")}, {("KPJ", "DIGITS_11")}),
+    ("name-nul-kept", 6, "NAMA", "SITI\x00", set(), {("NAMA", "CONTROL_CHARACTER")}),
+    ("name-long-kept", 6, "NAMA", "S" * 201, set(), {("NAMA", "TEXT_TOO_LONG")}),
 ]
 # fmt: on
 
@@ -230,8 +237,8 @@ DESIGN_DTYPES = {
     },
     "bpjstk": {
         LINE: "int64", "KPJ": "str", NIK: "str", "NAMA": "str", "TGL_LAHIR": "datetime64[ns]",
-        "KATEGORI": "str", "PROGRAM": "str", "UPAH_DILAPORKAN": "int64",
-        "IURAN_BULANAN": "int64", "SUMBER_IURAN": "str", "TGL_AKTIF": "datetime64[ns]",
+        "KATEGORI": "str", "PROGRAM": "str", "UPAH_DILAPORKAN": "Int64",
+        "IURAN_BULANAN": "Int64", "SUMBER_IURAN": "str", "TGL_AKTIF": "datetime64[ns]",
         "STATUS_KEPESERTAAN": "str", "BULAN_IURAN_TERAKHIR": "str",
     },
 }  # fmt: skip
@@ -299,5 +306,6 @@ def test_rows_with_a_stray_carriage_return_are_rejected(make):
     parsed = parse_extract(raw, DUKCAPIL, make.PERIOD)
     rejected = parsed.typed[LINE][parsed.rejected_mask()].tolist()
     assert rejected == [4]
-    assert [c.rule for c in parsed.rejects if c.count] == ["STRAY_CR"]
+    # the CR is also a control character in the value it sits in
+    assert [c.rule for c in parsed.rejects if c.count] == ["CONTROL_CHARACTER", "STRAY_CR"]
     assert raw.frame.set_index(LINE).loc[4, "ALAMAT"] == "JL.\rMAWAR NO 1"  # restored

@@ -274,3 +274,38 @@ def test_verification_results_with_the_contract_defaults(make):
     outcome = validate_verification_results(path, make.PERIOD, work_dir=make.work_dir)
     assert (outcome.passed, outcome.usable, outcome.rows_accepted) == (False, False, 5)
     assert outcome.extract_checks[1].threshold == 0.01
+
+
+@pytest.mark.parametrize("source", ["dukcapil", "dtsen", "bpjstk", "verifikasi"])
+def test_the_advice_a_failed_delivery_gives_works(make, source):
+    """Issue 15, point 4: every ``--accept-flagged X`` the messages advise is a value the
+    monthly flow accepts (a source); the results file is never accepted as it is, so its
+    advice is to correct and deliver it again (``--accept-flagged verifikasi`` failed:
+    "not a valid Source")."""
+    from domain.codes import Source
+
+    if source == "verifikasi":
+        frame = make.verifikasi(n=6)
+        frame.loc[1, "CASE_ID"] = frame.loc[0, "CASE_ID"]  # one case answered twice
+        path = make.file(frame, "HASIL_VERIFIKASI_202610.csv", compress=False)
+        outcome = validate_verification_results(
+            path, make.PERIOD, work_dir=make.work_dir, max_uncompressed_bytes=1_000_000
+        )
+    else:
+        spec, build = make.FRAMES[source]
+        frame = build()
+        key = spec.unique[0]
+        frame.loc[1, key] = frame.loc[0, key]
+        frame.loc[1, spec.column_names[-1]] = "differs"
+        outcome = _validate(make, make.file(frame), spec, max_reject_share=0.01)
+    assert not outcome.usable
+    with pytest.raises(ValidationFailed) as info:
+        outcome.raise_if_unusable()
+    said = str(info.value)
+    advised = re.findall(r"--accept-flagged ([a-z]\w*)", said)  # (SOURCE: a placeholder)
+    for value in advised:
+        Source(value)  # what monthly_reconciliation(accept_flagged=...) parses
+    if source == "verifikasi":
+        assert advised == [] and "deliver" in said and "sigap verify-results" in said
+    else:
+        assert advised == [source]
