@@ -141,10 +141,10 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "klaim JKM",
     ),
     "evidence.JKM_CLAIM_ALERT.unknown_start": _t(
-        "died {died}; TGL_AKTIF unknown (BPJS delivered none readable): check the coverage "
-        "start, the heirs may claim the JKM benefit",
-        "meninggal {died}; TGL_AKTIF tidak diketahui (BPJS tidak mengirim tanggal yang dapat "
-        "dibaca): periksa awal kepesertaan, ahli waris dapat mengajukan klaim JKM",
+        "died {died} and TGL_AKTIF is unknown (BPJS delivered none readable): check the "
+        "coverage start, the heirs may claim the JKM benefit",
+        "meninggal {died} dan TGL_AKTIF tidak diketahui (BPJS tidak mengirim tanggal yang "
+        "dapat dibaca): periksa awal kepesertaan, ahli waris dapat mengajukan klaim JKM",
     ),
     "evidence.MOVED_OUT.status": _t(
         "Dukcapil STATUS_DASAR=PINDAH on {date}",

@@ -154,10 +154,12 @@ class ValidationOutcome:
         accepts extracts only)."""
         if self.usable:
             return
+        results = self.source == VERIFIKASI_LABEL
         raise ValidationFailed(
             self.failure_message or "validation failed",
             file=self.file,
-            hint=RESULTS_HINT if self.source == VERIFIKASI_LABEL else None,
+            sources=() if results else (self.source,),
+            hint=RESULTS_HINT if results else None,
         )
 
 

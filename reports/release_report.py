@@ -570,7 +570,7 @@ def _validation(data: ReportData) -> Section:
                 rules = ", ".join(f"{k} {number(n, lang)}" for k, n in sorted(kept.items()))
                 parts.append(f"- {text('repairs_by_rule', lang, source=v.source, rules=rules)}")
             if getattr(v, "extra_columns", None):
-                columns = ", ".join("`" + c.replace("`", "'") + "`" for c in v.extra_columns)
+                columns = ", ".join(v.extra_columns)  # escaped at validation
                 parts.append(f"- {text('extra_columns', lang, source=v.source, columns=columns)}")
             if v.failure_message:
                 parts.append(f"- {v.source}: {v.failure_message}")

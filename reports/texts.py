@@ -193,7 +193,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "verification_rejected": {
         "id": "Berkas hasil verifikasi ditolak: {why}; tidak ada isinya yang diterapkan",
-        "en": "Results file rejected: {why}; nothing of it was applied",
+        "en": "Re-verification results file rejected: {why}; nothing of it was applied",
     },
     "cases_problems": {
         "id": "Baris hasil verifikasi yang tidak dapat diterapkan: {n}",

@@ -17,7 +17,7 @@ from tasks.retry import BACKOFF, is_transient
 RELEASE_STALE = "sigap.release.stale"
 
 
-@task(name="announce-stale-releases", cache_policy=NONE)
+@task(name="announce-stale-releases", task_run_name="announce-stale-releases", cache_policy=NONE)
 def announce_stale_releases(summary) -> None:
     """After the commit: emit ``sigap.release.stale`` (one event naming every release this
     run made stale) and show them as an artifact. No personal data."""

@@ -130,7 +130,7 @@ def read_cases(settings: Settings, base_release_id: int | None) -> pd.DataFrame:
         engine.dispose()
 
 
-@task(name="read-recorded-answers", cache_policy=NONE, retries=len(BACKOFF),
+@task(name="read-recorded-answers", task_run_name="read-recorded-answers-{period}", cache_policy=NONE, retries=len(BACKOFF),
       retry_delay_seconds=BACKOFF, retry_condition_fn=is_transient)
 def read_answers(settings: Settings, period: str) -> pd.DataFrame:
     """The kelurahan answers recorded for ``period`` by ``sigap verify-results``."""

@@ -339,7 +339,7 @@ def validation_table(result: ValidatedExtract) -> list[dict]:
     ):
         rows += [
             {
-                "expectation": f"extract: {what}, {rule}",
+                "expectation": f"quarantine: {what}, {rule}",
                 "column": rule.split(":", 1)[0],
                 "success": False,
                 "effect": effect,
@@ -354,7 +354,7 @@ def validation_table(result: ValidatedExtract) -> list[dict]:
     if result.extra_columns:
         rows.append(
             {
-                "expectation": "extract: extra columns ignored",
+                "expectation": "delivery: extra columns ignored",
                 "column": ", ".join(result.extra_columns),
                 "success": True,
                 "effect": EFFECT_WARNS,

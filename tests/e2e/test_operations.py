@@ -230,7 +230,7 @@ def test_a_bad_results_file_is_rejected_alone_and_the_advice_works(prefect_harne
     assert any("re-verification results file rejected" in line for line in s2.lines())
     rejects = tmp_path / "data" / "runs" / P2 / "rejects" / "verifikasi_202609_rejects.csv"
     assert set(pd.read_csv(rejects, sep="|", dtype=str)["rule"]) == {"DUPLICATE_KEY"}
-    assert "results file rejected" in Path(s2.report_md).read_text(encoding="utf-8")
+    assert "Berkas hasil verifikasi ditolak" in Path(s2.report_md).read_text(encoding="utf-8")  # (id)
     assert registry_db.cases(engine).set_index("case_id").loc[case.case_id, "status"] == "OPEN"
 
     # the advice: the kelurahan corrects the file and delivers it again; the period re-runs

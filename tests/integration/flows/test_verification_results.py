@@ -36,8 +36,18 @@ def _results(folder: Path, rows: list[tuple[str, str]]) -> FetchedFile:
     return FetchedFile(path=path, sha256=digest, size=len(data), remote=str(path))
 
 
+def _request(period: str, entries: pd.DataFrame, **kw) -> db.PublishRequest:
+    return db.PublishRequest(
+        period=period, rules_version="r",
+        input_digests={"dukcapil": "0" * 64, "dtsen": "1" * 64, "bpjstk": "2" * 64},
+        flow_run_id=None, counts=entries["decision"].value_counts().to_dict(),
+        monthly_cost_idr=0, quota=10, entries=entries, changes=empty_changes(), **kw,
+    )  # fmt: skip
+
+
 def _registry_with_cases(settings: Settings):
-    """A registry with cases RV-1..RV-3 opened in 2026-08, RV-2 since closed."""
+    """A registry whose 2026-08 release (the base of 2026-09) has cases RV-1 and RV-3
+    open and RV-2 closed: opened by 2026-07, RV-2 answered TIDAK_LAYAK in 2026-08."""
     url = settings.database_url
     db.upgrade(url)
     engine = db.make_engine(url)
@@ -50,17 +60,19 @@ def _registry_with_cases(settings: Settings):
         {"case_id": list(NIKS), "nik": list(NIKS.values()), "kpj": entries["kpj"],
          "kode_kelurahan": "32.75.01.1001", "triggers": "DESIL_CHANGED", "evidence": "x"}
     )  # fmt: skip
-    db.publish_release(engine, db.PublishRequest(
-        period="2026-08", rules_version="r",
-        input_digests={"dukcapil": "0" * 64, "dtsen": "1" * 64, "bpjstk": "2" * 64},
-        flow_run_id=None, counts=entries["decision"].value_counts().to_dict(),
-        monthly_cost_idr=0, quota=10,
-        entries=entries, changes=empty_changes(), case_plan=db.CasePlanRows(opened=opened),
-    ))  # fmt: skip
-    db.resolve_cases(engine, pd.DataFrame(
+    july = db.publish_release(engine, _request("2026-07", entries, case_plan=db.CasePlanRows(opened=opened)))
+    seen = pd.DataFrame(
+        {"case_id": ["RV-1", "RV-3"], "triggers": "DESIL_CHANGED", "kode_kelurahan": "32.75.01.1001",
+         "periods_open": 2, "escalated": False}
+    )  # fmt: skip
+    resolved = pd.DataFrame(
         {"case_id": ["RV-2"], "status": ["RESOLVED_INELIGIBLE"],
          "resolved_at": pd.to_datetime(["2026-08-25"]), "resolution_note": ["TIDAK_LAYAK"],
          "resolved_by": ["PETUGAS B"], "nik_baru": [None]}
+    )  # fmt: skip
+    db.publish_release(engine, _request(
+        "2026-08", entries, based_on_release_id=july.release_id,
+        case_plan=db.CasePlanRows(seen=seen, resolved=resolved),
     ))  # fmt: skip
     return engine
 
@@ -109,8 +121,10 @@ def test_verify_results_tells_closed_cases_and_future_dates(tmp_path):
     engine = _registry_with_cases(settings)
     fetched = _results(tmp_path, ROWS)
     said = stage_verification_results(settings, fetched.path, PERIOD)
-    assert "1 cases closed" in said
+    assert "1 cases to close" in said
     assert "case RV-2: CASE_CLOSED" in said and "case RV-3: FUTURE_DATE" in said
+    # the answers are recorded for the runs of 2026-09 to apply; no release is rewritten
+    assert len(db.answers(engine, PERIOD)) == 3
     status = db.cases(engine).set_index("case_id")["status"]
-    assert status.to_dict() == {"RV-1": "RESOLVED_ELIGIBLE", "RV-2": "RESOLVED_INELIGIBLE", "RV-3": "OPEN"}
+    assert status.to_dict() == {"RV-1": "OPEN", "RV-2": "RESOLVED_INELIGIBLE", "RV-3": "OPEN"}
     engine.dispose()

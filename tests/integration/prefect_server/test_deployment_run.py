@@ -195,7 +195,7 @@ def test_leak_scanner_finds_planted_personal_data(personal_data: PersonalData):
 def test_deployment_parameters_have_descriptions_and_types(served):
     schema = prefect_api.deployment(served.id_of(prefect_api.MONTHLY)).parameter_openapi_schema
     properties = schema["properties"]
-    assert set(properties) == {"period", "force", "accept_flagged", "config", "wait_for_deliveries"}
+    assert set(properties) == {"period", "force", "accept_flagged", "config", "wait_for_deliveries", "cascade"}
     for name, prop in properties.items():
         assert len(prop.get("description") or "") > 20, f"{name}: no description"
     assert properties["force"]["type"] == "boolean"
@@ -203,3 +203,4 @@ def test_deployment_parameters_have_descriptions_and_types(served):
     [array] = [t for t in properties["accept_flagged"]["anyOf"] if t.get("type") == "array"]
     assert array["items"]["enum"] == [s.value for s in Source]
     assert {t.get("type") for t in properties["wait_for_deliveries"]["anyOf"]} == {"boolean", "null"}
+    assert properties["cascade"]["type"] == "boolean"

@@ -59,14 +59,14 @@ def test_the_summary_says_a_results_file_was_rejected():
 
 
 def _report(**kw) -> str:
-    entries = pd.DataFrame(
-        {"kode_kecamatan": ["32.75.01"], "decision": ["KEEP"], "desil": pd.array([1], dtype="Int8"),
-         "jkm_claim_alert": [False]}
-    )  # fmt: skip
+    from devkit.bench_publish import synthetic_entries
+
+    entries = synthetic_entries(50, seed=3)
     base = dict(
         period="2026-10", version=1, release_id=1, status="PUBLISHED", rules_version="r",
         input_digests={}, accepted_flags=[], counts={"KEEP": 1}, reason_counts={}, quota={},
-        entries=entries, changes=pd.DataFrame(), validations=[DUKCAPIL, BPJS],
+        entries=entries, changes=pd.DataFrame(columns=["change_type", "source"]),
+        validations=[DUKCAPIL, BPJS], language="en",
     )  # fmt: skip
     base.update(kw)
     return render_markdown(ReportData(**base))
@@ -84,14 +84,16 @@ def test_the_report_says_a_results_file_was_rejected():
     assert "results file rejected: HASIL_VERIFIKASI_202610.csv: duplicated CASE_ID; nothing of it was applied" in md
 
 
-def test_the_validation_artifact_lists_removed_kept_and_extra_columns(monkeypatch):
+def test_the_validation_artifact_lists_removed_kept_and_extra_columns(monkeypatch, tmp_path):
     import tasks.validate as validate
+    from core.settings import Settings
 
-    tables = []
-    monkeypatch.setattr(validate, "create_table_artifact", lambda **kw: tables.append(kw))
-    publish_validation_artifacts(BPJS)
-    rows = {r["expectation"]: r for r in tables[0]["table"]}
-    assert rows["extract: rows removed, KPJ:DUPLICATE_KEY"]["unexpected_count"] == 2
-    assert rows["extract: rows kept, value nulled, IURAN_BULANAN:INT_RANGE"]["unexpected_count"] == 2
-    assert rows["extract: extra columns ignored"]["column"] == "KANTOR_CABANG, =HYPERLINK(\\x00)"
-    assert "3 kept with a value nulled" in tables[0]["description"]
+    artifacts = []
+    monkeypatch.setattr(validate, "put", artifacts.append)
+    publish_validation_artifacts(Settings(data_dir=tmp_path), BPJS)
+    table = next(a for a in artifacts if getattr(a, "table", None) is not None)
+    rows = {r["expectation"]: r for r in table.table}
+    assert rows["quarantine: rows removed, KPJ:DUPLICATE_KEY"]["unexpected_count"] == 2
+    assert rows["quarantine: rows kept, value nulled, IURAN_BULANAN:INT_RANGE"]["unexpected_count"] == 2
+    assert rows["delivery: extra columns ignored"]["column"] == "KANTOR_CABANG, =HYPERLINK(\\x00)"
+    assert "3 kept with a value nulled" in table.description

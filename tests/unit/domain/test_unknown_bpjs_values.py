@@ -82,4 +82,4 @@ def test_a_deceased_participant_with_an_unknown_tgl_aktif_is_a_jkm_claim_alert()
     entry = _entry(_run([dead], nulls={KPJ: ["TGL_AKTIF"]}))
     assert entry["decision"] == "TERMINATE"
     assert entry["reasons"] == "DECEASED;JKM_CLAIM_ALERT" and entry["jkm_claim_alert"]
-    assert "TGL_AKTIF unknown" in entry["evidence"]
+    assert "TGL_AKTIF is unknown" in entry["evidence"]

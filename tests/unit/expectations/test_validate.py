@@ -308,4 +308,13 @@ def test_the_advice_a_failed_delivery_gives_works(make, source):
     if source == "verifikasi":
         assert advised == [] and "deliver" in said and "sigap verify-results" in said
     else:
+        # the message states the facts; the advice is said where it is read (tasks.outcome)
+        from tasks.outcome import accept_advice
+
+        assert info.value.sources == (source,)
+        advice = accept_advice(make.PERIOD, info.value.sources, "cli")
+        advised = re.findall(r"--accept-flagged ([a-z]\w*)", advice)
+        for value in advised:
+            Source(value)
         assert advised == [source]
+        assert f'accept_flagged = ["{source}"]' in accept_advice(make.PERIOD, (source,), "ui")
