@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from connectors.files import fsync_dir, open_private, private_dirs
-from core.errors import DataError
+from core.errors import DataError, InvalidInput
 from domain.codes import Source
 from domain.periods import parse_period
 
@@ -52,7 +52,7 @@ class BaselineStore:
         try:
             src = Source(str(source))
         except ValueError:
-            raise ValueError(
+            raise InvalidInput(
                 f"unknown source {source!r}: one of {', '.join(s.value for s in Source)}"
             ) from None
         parse_period(period)
@@ -171,5 +171,5 @@ class BaselineStore:
 def _digest(sha256: str) -> str:
     text = str(sha256).strip().lower()
     if not _SHA256.match(text):
-        raise ValueError("sha256 must be 64 hexadecimal characters")
+        raise InvalidInput("sha256 must be 64 hexadecimal characters")
     return text

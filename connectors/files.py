@@ -19,6 +19,8 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from core.errors import InvalidInput
+
 __all__ = [
     "DIR_MODE", "FILE_MODE", "atomic_write", "fsync_dir", "make_dirs", "open_private",
     "private_dirs", "restrict_file", "restrict_tree",
@@ -70,7 +72,7 @@ def open_private(path: Path, mode: str = "wb", *, exclusive: bool = False, **kwa
     ``mode`` and ``kwargs`` as for :func:`open` (``"wb"``, ``"w"`` with ``encoding``...).
     ``exclusive``: fail when the file exists (a temporary name)."""
     if not mode.startswith("w"):
-        raise ValueError(f"open_private writes files, mode {mode!r} is not a write mode")
+        raise InvalidInput(f"open_private writes files, mode {mode!r} is not a write mode")
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
     try:

@@ -61,7 +61,7 @@ from connectors.files import DIR_MODE, FILE_MODE, private_dirs
 from connectors.files import atomic_write as _atomic_write
 from connectors.files import fsync_dir as _fsync_dir
 from connectors.files import make_dirs as _make_dirs
-from core.errors import ChecksumMismatch, DataError
+from core.errors import ChecksumMismatch, DataError, InvalidInput
 from domain.codes import OutboxFile
 from domain.periods import compact
 
@@ -83,7 +83,7 @@ _HASH_CHUNK = 1 << 20
 
 def _version(version: int) -> int:
     if isinstance(version, bool) or int(version) != version or version < 1:
-        raise ValueError(f"release version must be a positive integer, got {version!r}")
+        raise InvalidInput(f"release version must be a positive integer, got {version!r}")
     return int(version)
 
 
@@ -105,14 +105,14 @@ def mutasi_csv_name(period: str, version: int) -> str:
 def worklist_path(kode_kelurahan: str, period: str, version: int) -> str:
     """``verifikasi/<kode_kelurahan>/worklist_YYYYMM_vN.csv``: one kelurahan's open cases."""
     if not _KELURAHAN.match(str(kode_kelurahan)):
-        raise ValueError(f"kelurahan code {kode_kelurahan!r} is not of the form 32.75.01.1001")
+        raise InvalidInput(f"kelurahan code {kode_kelurahan!r} is not of the form 32.75.01.1001")
     return f"verifikasi/{kode_kelurahan}/worklist_{release_tag(period, version)}.csv"
 
 
 def report_name(period: str, version: int, ext: str = "md") -> str:
     """``laporan_YYYYMM_vN.md`` (or ``.html``): the run report."""
     if ext not in ("md", "html"):
-        raise ValueError(f"report extension must be md or html, got {ext!r}")
+        raise InvalidInput(f"report extension must be md or html, got {ext!r}")
     return f"laporan_{release_tag(period, version)}.{ext}"
 
 
@@ -144,7 +144,7 @@ def _checked_rel_path(rel_path: str | PurePosixPath) -> PurePosixPath:
         or rel.name.endswith(CHECKSUM_SUFFIX)
         or "\\" in str(rel)
     ):
-        raise ValueError(
+        raise InvalidInput(
             f"outbox path {str(rel_path)!r} must be relative, without '..', hidden parts or "
             f"a {CHECKSUM_SUFFIX} suffix"
         )
@@ -396,7 +396,7 @@ class StagedOutbox:
             raise RuntimeError(f"staged outbox {self.folder.name} is already {self._state}")
         rel = _checked_rel_path(rel_path)
         if rel in self._files:
-            raise ValueError(f"outbox file {rel} was already written in this release")
+            raise InvalidInput(f"outbox file {rel} was already written in this release")
         folder = _make_dirs(self.folder, rel.parent)
         target = folder / rel.name
         _atomic_write(target, data)
@@ -493,7 +493,7 @@ class Outbox:
     def staging(self, release_tag: str) -> StagedOutbox:
         """A fresh staging folder ``root/.staging/<release_tag>.<random>``, locked."""
         if not _TAG.match(release_tag):
-            raise ValueError(f"release tag {release_tag!r} must be a plain file-name part")
+            raise InvalidInput(f"release tag {release_tag!r} must be a plain file-name part")
         staging_root = self._staging_root()
         # created and locked under the shared sweep lock: a sweep never sees it unlocked
         with _flocked(staging_root, fcntl.LOCK_SH):
@@ -680,7 +680,7 @@ class Outbox:
             try:
                 path = path.resolve().relative_to(self.root.resolve())
             except ValueError:
-                raise ValueError(f"{item} is not inside the outbox {self.root}") from None
+                raise InvalidInput(f"{item} is not inside the outbox {self.root}") from None
         return str(_checked_rel_path(path.as_posix()))
 
 
@@ -718,7 +718,7 @@ def _checked_staging(staging: str) -> PurePosixPath:
         or rel.parts[0] != STAGING_DIR
         or not _TAG.match(rel.parts[1])
     ):
-        raise ValueError(f"staging folder {staging!r} is not of the form {STAGING_DIR}/<name>")
+        raise InvalidInput(f"staging folder {staging!r} is not of the form {STAGING_DIR}/<name>")
     return rel
 
 

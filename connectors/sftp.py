@@ -52,6 +52,7 @@ from core.errors import (
     ConfigError,
     DataError,
     DeliveryIncomplete,
+    InvalidInput,
     RemoteFileMissing,
     SftpUnavailable,
     UnknownHostKey,
@@ -218,10 +219,10 @@ def _clean_relative(relative_path: str) -> str:
     ``..`` and empty paths (a ``ValueError``: the caller's mistake, not the provider's)."""
     text = str(relative_path).replace("\\", "/")
     if not text or text.startswith("/"):
-        raise ValueError(f"expected a path relative to the source root, got {relative_path!r}")
+        raise InvalidInput(f"expected a path relative to the source root, got {relative_path!r}")
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
-        raise ValueError(f"expected a path inside the source root, got {relative_path!r}")
+        raise InvalidInput(f"expected a path inside the source root, got {relative_path!r}")
     return "/".join(parts)
 
 
@@ -257,7 +258,7 @@ class _ChecksummedSource:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if checksum_wait_seconds < 0 or checksum_poll_seconds < 0:
-            raise ValueError("checksum_wait_seconds and checksum_poll_seconds must be >= 0")
+            raise InvalidInput("checksum_wait_seconds and checksum_poll_seconds must be >= 0")
         self.name = str(name)
         self.checksum_wait_seconds = float(checksum_wait_seconds)
         self.checksum_poll_seconds = float(checksum_poll_seconds)

@@ -3,6 +3,8 @@
 * ``TransientError``: the network or a locked database; tasks retry these with backoff.
 * ``DataError``: the data itself is wrong (checksum, format, failed expectations); never
   retried; the message names the file, and where it applies the row, column and rule.
+* ``InvalidInput``: a value given to the software (a period, a number, an option) is not
+  acceptable; a ``ValueError`` too.
 * ``ConfigError``: the settings or the credentials are wrong; never retried.
 
 Messages never carry a full NIK or name (use ``domain.privacy``).
@@ -25,6 +27,13 @@ class SigapError(Exception):
     def __str__(self) -> str:  # message plus the hint, once
         base = super().__str__()
         return f"{base} -- {self.hint}" if self.hint else base
+
+
+class InvalidInput(SigapError, ValueError):
+    """A value the software was given is not acceptable: a period, a number, an option, a
+    row the rules cannot read. Raised by the domain as well as by the layers above; still a
+    ``ValueError`` for code that expects one. The CLI shows it as a clean error; any other
+    ``ValueError`` is a bug and keeps its traceback."""
 
 
 class TransientError(SigapError):

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from core.errors import InvalidInput
+
 
 def rss_bytes() -> int:
     """Resident memory of this process (Linux /proc; 0 elsewhere)."""
@@ -67,7 +69,7 @@ def use_memory_pool(backend: str = "jemalloc") -> str:
         "system": pa.system_memory_pool,
     }
     if backend not in pools:
-        raise ValueError(f"unknown pyarrow memory pool {backend!r}: one of {', '.join(pools)}")
+        raise InvalidInput(f"unknown pyarrow memory pool {backend!r}: one of {', '.join(pools)}")
     if backend in pa.supported_memory_backends():
         if pa.default_memory_pool().backend_name != backend:
             pa.set_memory_pool(pools[backend]())

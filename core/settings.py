@@ -44,6 +44,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.errors import InvalidInput
+
 _TOML_PATH: ContextVar[Path | None] = ContextVar("sigap_toml_path", default=None)
 
 ENV_PREFIX = "SIGAP_"
@@ -194,7 +196,7 @@ class RuleSettings(_Table):
     @model_validator(mode="after")
     def _ages_in_order(self) -> RuleSettings:
         if self.min_age > self.max_age:
-            raise ValueError(
+            raise InvalidInput(
                 f"rules.min_age ({self.min_age}) must not be above rules.max_age ({self.max_age})"
             )
         return self
@@ -328,7 +330,7 @@ class ScaleSettings(_Table):
                 f"(the cluster's workers read it at the same path), not {self.staging_dir}"
             )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise InvalidInput("; ".join(problems))
         return self
 
 
@@ -357,7 +359,7 @@ class LinkSettings(_Table):
             return None
         value = value.strip()
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"links.base_url must start with http:// or https://, not {value!r}")
+            raise InvalidInput(f"links.base_url must start with http:// or https://, not {value!r}")
         return value if value.endswith("/") else value + "/"
 
 

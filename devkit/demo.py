@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.errors import InvalidInput
 from domain.periods import next_period, parse_period
 
 #: the demo's quota: the sample's city-paid participants plus this share, so that some
@@ -23,7 +24,7 @@ DEMO_QUOTA_HEADROOM = 1.15
 def periods_from(start: str, months: int) -> list[str]:
     parse_period(start)
     if months < 1:
-        raise ValueError("months must be at least 1")
+        raise InvalidInput("months must be at least 1")
     out = [start]
     while len(out) < months:
         out.append(next_period(out[-1]))

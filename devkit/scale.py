@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from prefect import flow
 
-from core.errors import SigapError
+from core.errors import InvalidInput, SigapError
 from core.memory import release_memory
 from domain.codes import Source
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
@@ -304,7 +304,7 @@ def run_scale_demo(
     from prefect_dask import DaskTaskRunner
 
     if residents < 1 or partitions < 1 or workers < 1:
-        raise ValueError("residents, partitions and workers must be positive")
+        raise InvalidInput("residents, partitions and workers must be positive")
     params = params or RuleParameters()
     workdir = Path(workdir).resolve()
     figures: dict = {

@@ -26,6 +26,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import Decision, MatchMethod, Reason
 from domain.decisions import REASON_SEPARATOR, code_values
 from domain.eligibility import (
@@ -338,7 +339,7 @@ def assess(records: PersonRecords, period: str, params: RuleParameters) -> Asses
         ) == 1
         by_rule = all(resident.get(rule, False) for rule in ELIGIBILITY_RULES)
         if composed != by_rule:
-            raise ValueError(
+            raise InvalidInput(
                 f"the eligibility checks of NIK {mask_nik(nik)} disagree with the composed "
                 "rule (eligible_residents): a defect, please report it"
             )

@@ -47,6 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.errors import InvalidInput
 from domain.changes import text_isin
 from domain.codes import REASON_DECISION, CaseStatus, Decision, VerificationResult
 from domain.periods import compact, parse_period, reference_date
@@ -254,7 +255,7 @@ def _require_inputs(entries: pd.DataFrame, changes: pd.DataFrame) -> None:
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} lacks column(s) {', '.join(missing)}")
+        raise InvalidInput(f"{what} lacks column(s) {', '.join(missing)}")
 
 
 # ------------------------------------------------------------------------------------

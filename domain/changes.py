@@ -74,6 +74,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.errors import InvalidInput
 from domain.codes import CITY_KAB, CITY_PROP, ChangeType, Source
 from domain.identity import nik_keys
 from domain.reference import occupation_group
@@ -252,7 +253,7 @@ def _columns(frame: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFra
         return None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"extract frame lacks column(s) {', '.join(missing)}")
+        raise InvalidInput(f"extract frame lacks column(s) {', '.join(missing)}")
     return frame[list(columns)]
 
 
@@ -387,7 +388,7 @@ def _refuse_duplicates(name: str, text: pd.Series, keys: np.ndarray) -> None:
         odd = text[~shaped & text.notna().to_numpy()]
         repeated = bool(odd.duplicated().any())
     if repeated:
-        raise ValueError(f"{name} extract has duplicate NIKs: NIK must be unique")
+        raise InvalidInput(f"{name} extract has duplicate NIKs: NIK must be unique")
 
 
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import REASON_DECISION, Decision, MatchMethod, Reason, VerificationResult
 from domain.eligibility import (
     ALIVE,
@@ -151,7 +152,7 @@ def verification_outcomes(verified: pd.DataFrame | None, kpj: pd.Series) -> pd.D
         return pd.DataFrame({"hasil": empty, "nik_baru": empty, "triggers": empty})
     missing = {"kpj", "hasil", "nik_baru", "triggers"} - set(verified.columns)
     if missing:
-        raise ValueError(f"verified outcomes lack columns: {', '.join(sorted(missing))}")
+        raise InvalidInput(f"verified outcomes lack columns: {', '.join(sorted(missing))}")
     table = pd.DataFrame(
         {
             "kpj": _text(verified["kpj"]),

@@ -26,6 +26,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import ChangeType, Decision, Reason
 from domain.decisions import REASONS
 from domain.eligibility import MOVED
@@ -481,7 +482,7 @@ def explain_person(
     Raises ``ValueError`` (with the NIK masked) when there is no such entry.
     """
     if not nik and not kpj:
-        raise ValueError("explain_person needs a nik or a kpj")
+        raise InvalidInput("explain_person needs a nik or a kpj")
     mask = pd.Series(False, index=entries.index)
     if nik:
         mask |= (entries["nik"].astype("str") == nik.strip()).fillna(False)
@@ -492,7 +493,7 @@ def explain_person(
     found = entries[mask.to_numpy(dtype=bool)]
     if found.empty:
         who = f"NIK {mask_nik(nik)}" if nik else f"KPJ {kpj}"
-        raise ValueError(f"no entry for {who} in these entries")
+        raise InvalidInput(f"no entry for {who} in these entries")
     lines: list[str] = []
     for record in found.to_dict("records"):
         if lines:

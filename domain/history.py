@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.errors import PeriodOutOfOrder
+from core.errors import InvalidInput, PeriodOutOfOrder
 from domain.cases import person_key
 from domain.periods import next_period, parse_period, previous_period
 
@@ -219,7 +219,7 @@ def decision_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     for frame, what in ((before, "before"), (after, "after")):
         missing = [c for c in DIFF_ENTRY_COLUMNS if c not in frame.columns]
         if missing:
-            raise ValueError(f"entries {what} lack column(s) {', '.join(missing)}")
+            raise InvalidInput(f"entries {what} lack column(s) {', '.join(missing)}")
 
     def keyed(frame: pd.DataFrame) -> pd.DataFrame:
         f = frame.reset_index(drop=True)[list(DIFF_ENTRY_COLUMNS)]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import MatchMethod
 from domain.identity import nik_keys
 from domain.names import jaro_winkler, normalise_names
@@ -60,7 +61,7 @@ class NikIndex:
         keys = nik_keys(niks)
         bad = int((keys < 0).sum())
         if bad:
-            raise ValueError(
+            raise InvalidInput(
                 f"{source}: {bad:,} NIKs are not 16 digits; validate the extract first"
             )
         # the keys are unique (checked below), so any sort gives the one order: numpy's
@@ -71,7 +72,7 @@ class NikIndex:
         self._sorted = keys[self._order]
         dupes = int(np.count_nonzero(self._sorted[1:] == self._sorted[:-1]))
         if dupes:
-            raise ValueError(
+            raise InvalidInput(
                 f"{source}: {dupes:,} NIKs occur more than once; validate the extract first"
             )
         self._keys = keys
@@ -141,7 +142,7 @@ def digit_edits(left: pd.Series, right: pd.Series, width: int = NIK_LENGTH) -> n
     a, ok_a = _codepoints(left, width)
     b, ok_b = _codepoints(right, width)
     if len(a) != len(b):
-        raise ValueError(f"digit_edits needs aligned pairs, got {len(a)} and {len(b)}")
+        raise InvalidInput(f"digit_edits needs aligned pairs, got {len(a)} and {len(b)}")
     n = len(a)
     prev2 = np.zeros(n, dtype=np.int16)  # cost of the prefix of length i-1
     prev1 = (a[:, 0] != b[:, 0]).astype(np.int16)  # cost of the prefix of length i

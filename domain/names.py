@@ -19,6 +19,8 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
+from core.errors import InvalidInput
+
 #: Honorifics and titles removed before comparison, written with their usual dots. Each
 #: also matches without dots and with a space after a dot (``S.KOM``, ``SKOM``, ``S. KOM``),
 #: but only as a whole token (``H.`` is removed, the ``H`` in ``HASAN`` is not).
@@ -91,7 +93,7 @@ def jaro_winkler(left: Sequence[str] | pd.Series, right: Sequence[str] | pd.Seri
     a = pd.Series(left, dtype="str").fillna("").to_numpy(dtype=object)
     b = pd.Series(right, dtype="str").fillna("").to_numpy(dtype=object)
     if len(a) != len(b):
-        raise ValueError(f"jaro_winkler needs aligned pairs, got {len(a)} and {len(b)} names")
+        raise InvalidInput(f"jaro_winkler needs aligned pairs, got {len(a)} and {len(b)} names")
     if len(a) == 0:
         return np.zeros(0, dtype=np.float64)
     scores = cpdist(a, b, scorer=JaroWinkler.normalized_similarity, dtype=np.float64)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.extracts import KATEGORI
 from domain.reference import city_kelurahan
 from domain.statistics import (
@@ -190,7 +191,7 @@ def open_data_table(
 ) -> OpenDataTable:
     """The open-data table of one release (see the module docstring)."""
     if threshold < 1:
-        raise ValueError(f"the suppression threshold must be at least 1, not {threshold}")
+        raise InvalidInput(f"the suppression threshold must be at least 1, not {threshold}")
     base = _base_counts(entries)
     ref = city_kelurahan()
     kec_names = ref.drop_duplicates("kode_kecamatan").set_index("kode_kecamatan")["nama_kecamatan"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from core.errors import InvalidInput
+
 #: the years a period may have: the registry starts in 2026, so anything outside this range
 #: is a typing error (``0000-01``, ``2206-10``), not a month to reconcile
 FIRST_YEAR = 2000
@@ -24,12 +26,12 @@ def parse_period(period: str) -> tuple[int, int]:
     ``repr``, so a stray newline or space shows) and the expected form."""
     m = _PERIOD.fullmatch(period) if isinstance(period, str) else None
     if not m:
-        raise ValueError(f"period {period!r} is not of the form {_FORM}")
+        raise InvalidInput(f"period {period!r} is not of the form {_FORM}")
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
-        raise ValueError(f"period {period!r}: the month must be 01-12 ({_FORM})")
+        raise InvalidInput(f"period {period!r}: the month must be 01-12 ({_FORM})")
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(
+        raise InvalidInput(
             f"period {period!r}: the year must be {FIRST_YEAR}-{LAST_YEAR} ({_FORM})"
         )
     return year, month
@@ -37,7 +39,7 @@ def parse_period(period: str) -> tuple[int, int]:
 
 def _period(year: int, month: int, of: str, which: str) -> str:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(
+        raise InvalidInput(
             f"period {of!r} has no {which} period within the years {FIRST_YEAR}-{LAST_YEAR}"
         )
     return f"{year}-{month:02d}"
@@ -80,7 +82,7 @@ def period_for_schedule(scheduled: datetime) -> str:
     import pendulum
 
     if scheduled.tzinfo is None:
-        raise ValueError("the scheduled time must be time-zone aware")
+        raise InvalidInput("the scheduled time must be time-zone aware")
     local = pendulum.instance(scheduled).in_timezone(CITY_TIMEZONE)
     return previous_period(f"{local.year}-{local.month:02d}")
 

@@ -19,10 +19,10 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import Decision
 from domain.identity import nik_keys
 from domain.rules import RuleParameters
-
 
 
 class Reconciled(Protocol):
@@ -85,7 +85,7 @@ def budget_places(params: RuleParameters) -> int | None:
         return None
     yearly = MONTHS_PER_YEAR * params.monthly_contribution_idr
     if yearly <= 0:
-        raise ValueError("monthly_contribution_idr must be positive when a budget is set")
+        raise InvalidInput("monthly_contribution_idr must be positive when a budget is set")
     return max(0, int(params.annual_budget_idr) // yearly)
 
 
@@ -153,7 +153,7 @@ def summarise(places_used: int, candidates: int, params: RuleParameters) -> Quot
     """The quota summary for ``places_used`` (KEEP + REVERIFY) and ``candidates`` ranked
     eligible residents, under ``params``."""
     if places_used < 0 or candidates < 0:
-        raise ValueError("places_used and candidates cannot be negative")
+        raise InvalidInput("places_used and candidates cannot be negative")
     cap = place_cap(params)
     free = free_places(places_used, params)
     enrolled = min(free, candidates)

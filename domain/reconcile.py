@@ -31,6 +31,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.codes import Decision, MatchMethod, Reason
 from domain.decisions import (
     ACTIVE,
@@ -258,7 +259,7 @@ def check_columns(inputs: ReconcileInputs) -> None:
         frame = getattr(inputs, name)
         missing = [c for c in needed if c not in frame.columns]
         if missing:
-            raise ValueError(f"{name} frame lacks columns: {', '.join(missing)}")
+            raise InvalidInput(f"{name} frame lacks columns: {', '.join(missing)}")
 
 
 def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
@@ -294,7 +295,7 @@ def current_participants(bpjstk: pd.DataFrame) -> pd.DataFrame:
     ]
     kpj = current["KPJ"].astype("str").str.strip()
     if kpj.isna().any() or kpj.duplicated().any():
-        raise ValueError("bpjstk: KPJs of current participants must be present and unique")
+        raise InvalidInput("bpjstk: KPJs of current participants must be present and unique")
     order = np.argsort(kpj.to_numpy(dtype=object), kind="stable")
     current = current.iloc[order].reset_index(drop=True)
     return current.assign(KPJ=kpj.iloc[order].to_numpy())

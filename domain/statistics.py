@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.errors import InvalidInput
 from domain.codes import Decision
 from domain.reference import city_kelurahan, occupations
 
@@ -137,7 +138,7 @@ def coded(entries: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str]]:
         if name == "kode_kelurahan":
             return kel, [*ref["kode_kelurahan"], UNKNOWN]
         return kecamatan_of(kel)
-    raise ValueError(f"unknown breakdown {name!r}; one of {', '.join(DIMENSIONS)}")
+    raise InvalidInput(f"unknown breakdown {name!r}; one of {', '.join(DIMENSIONS)}")
 
 
 def kecamatan_of(kelurahan: np.ndarray) -> tuple[np.ndarray, list[str]]:

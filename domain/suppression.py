@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import InvalidInput
+
 #: singular values below this are zero (the coefficients are 0 and +-1)
 _TOLERANCE = 1e-9
 #: rounds of steps 2-3 before giving up (each round withholds at least one more cell)
@@ -68,9 +70,9 @@ def suppress(
     """
     values = np.asarray(values, dtype=np.int64).ravel()
     if (values < 0).any():
-        raise ValueError("counts cannot be negative")
+        raise InvalidInput("counts cannot be negative")
     if threshold < 1:
-        raise ValueError(f"the suppression threshold must be at least 1, not {threshold}")
+        raise InvalidInput(f"the suppression threshold must be at least 1, not {threshold}")
     published = (
         np.ones(len(values), dtype=bool) if publishable is None else np.asarray(publishable, bool)
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.cases import has_kpj, join_per_key, opened_period, person_key, split_codes
 from domain.changes import text_isin
 from domain.codes import ChangeType, Reason
@@ -131,7 +132,7 @@ def worklists(
         c for c in ("case_id", "nik", "kpj", "kode_kelurahan", "triggers") if c not in cases.columns
     ]
     if missing:
-        raise ValueError(f"cases lacks column(s) {', '.join(missing)}")
+        raise InvalidInput(f"cases lacks column(s) {', '.join(missing)}")
     c = cases.reset_index(drop=True)
     if "status" in c.columns:
         c = c[c["status"] == "OPEN"].reset_index(drop=True)

@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.extract_file import RawExtract
+from core.errors import InvalidInput
 from domain.codes import Source
 from domain.extracts import LINE, Column, ExtractSpec
 from domain.periods import reference_date
@@ -472,7 +473,7 @@ def _parse_column(
     if column.type == "date":
         return _date_column(column, text, present, period_end, checks)
 
-    raise ValueError(f"unknown column type {column.type!r} for {name}")
+    raise InvalidInput(f"unknown column type {column.type!r} for {name}")
 
 
 def _nik_checks(name: str, text: pd.Series, severity: Severity) -> Iterator[RowCheck]:
@@ -561,7 +562,7 @@ def _date_column(
 ) -> tuple[pd.Series, list[RowCheck]]:
     name = column.name
     if column.fmt is None:
-        raise ValueError(f"date column {name} has no format in the contract")
+        raise InvalidInput(f"date column {name} has no format in the contract")
     fmt = column.fmt
     values = parse_dates(text, fmt)
     parsed = values.notna().to_numpy(dtype=bool)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from core.errors import SequenceStopped, SigapError
+from core.errors import InvalidInput, SequenceStopped, SigapError
 from domain.periods import next_period, parse_period
 
 #: a backfill covers at most this many periods (ten years of months)
@@ -25,12 +25,12 @@ def periods_between(first: str, last: str) -> list[str]:
     parse_period(first)
     parse_period(last)
     if last < first:
-        raise ValueError(f"the backfill range is reversed: {first} is after {last}")
+        raise InvalidInput(f"the backfill range is reversed: {first} is after {last}")
     out = [first]
     while out[-1] != last:
         out.append(next_period(out[-1]))
         if len(out) > MAX_PERIODS:
-            raise ValueError(f"a backfill covers at most {MAX_PERIODS} periods")
+            raise InvalidInput(f"a backfill covers at most {MAX_PERIODS} periods")
     return out
 
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.errors import SigapError
+from core.errors import InvalidInput, SigapError
 
 # The registry holds personal data: neither the embedded Prefect server nor Prefect's
 # client sends usage telemetry unless the operator explicitly turns it on.
@@ -57,7 +57,7 @@ def _check_period(value: str | None) -> str | None:
     if value is not None:
         try:
             parse_period(value)
-        except ValueError as exc:
+        except InvalidInput as exc:
             raise typer.BadParameter(str(exc)) from None
     return value
 
@@ -88,9 +88,7 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except SigapError as exc:
-            _fail(exc)
-        except ValueError as exc:  # bad input the domain refused (a period, a number...)
+        except SigapError as exc:  # InvalidInput too: bad input the domain refused
             _fail(exc)
         except KeyboardInterrupt:
             err.print("interrupted")

@@ -22,6 +22,8 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.sorting import ArtifactSort
 from prefect.runtime import flow_run
 
+from core.errors import InvalidInput
+
 __all__ = ["key_for", "put", "replace_if_present"]
 
 
@@ -52,7 +54,7 @@ def put(artifact: Artifact) -> UUID:
     """Create ``artifact`` in the current run, or replace the run's artifact of the same
     key (a retry's, or an earlier write of this attempt). Returns the artifact's id."""
     if not artifact.key or not artifact.description:
-        raise ValueError(f"an artifact of a run needs a key and a description: {artifact!r}")
+        raise InvalidInput(f"an artifact of a run needs a key and a description: {artifact!r}")
     run_id = _run_id()
     if run_id is None:
         return artifact.create().id

@@ -57,6 +57,7 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import TaskRunner
 
 from connectors.files import open_private, private_dirs
+from core.errors import InvalidInput
 from domain.changes import empty_changes
 from domain.codes import Source
 from domain.partition import (
@@ -234,7 +235,7 @@ def reconcile_part(
     pure function of its input; ``distributed.scheduler.allowed-failures``)."""
     part = _unstaged(part)
     if part.index != index or part.period != period:
-        raise ValueError(f"part {part.index} of {part.period} handed over as {index} of {period}")
+        raise InvalidInput(f"part {part.index} of {part.period} handed over as {index} of {period}")
     partial = reconcile_partition(part, params)
     get_run_logger().info(
         "partition %s/%s: %s participants, %s candidates (%s)",
@@ -325,7 +326,7 @@ def detect_changes_part(
     """Change detection on one partition (runs on a Dask worker under ``DaskTaskRunner``)."""
     part = _unstaged(part)
     if part.index != index:
-        raise ValueError(f"changes part {part.index} handed over as {index}")
+        raise InvalidInput(f"changes part {part.index} handed over as {index}")
     return detect_changes_partition(part, params)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from connectors.arrow_text import concatenated
+from core.errors import InvalidInput
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -47,7 +48,7 @@ def table_frame(
     """
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what}: missing columns {missing}")
+        raise InvalidInput(f"{what}: missing columns {missing}")
     names = list(required) + [c for c in optional if c in frame.columns]
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for name in names:
@@ -56,7 +57,7 @@ def table_frame(
         if not column.nullable and column.server_default is None:
             nulls = int(out[name].isna().sum())
             if nulls:
-                raise ValueError(f"{what}: column {name} has {nulls} empty value(s)")
+                raise InvalidInput(f"{what}: column {name} has {nulls} empty value(s)")
     return out
 
 
@@ -71,7 +72,7 @@ def _typed(values: pd.Series, column: Column, what: str) -> pd.Series:
             return pd.to_datetime(values, utc=True)
         return values.astype("string")
     except (TypeError, ValueError) as exc:
-        raise ValueError(
+        raise InvalidInput(
             f"{what}: column {column.name} cannot be stored as {kind}: {type(exc).__name__}"
         ) from None
 

@@ -33,6 +33,7 @@ from connectors.registry_db.schema import (
     reverification_case,
     verification_answer,
 )
+from core.errors import InvalidInput
 from domain.codes import CaseStatus
 from domain.periods import parse_period
 
@@ -71,20 +72,20 @@ def case_plan_frames(plan: CasePlanRows | None) -> dict[str, pd.DataFrame]:
             optional=SEEN_CASE_OPTIONAL if name == "seen" else (),
         )
         if frames[name]["case_id"].duplicated().any():
-            raise ValueError(f"case plan {name}: duplicated case_id")
+            raise InvalidInput(f"case plan {name}: duplicated case_id")
     if "resolved" in frames:
         bad = ~frames["resolved"]["status"].isin(
             [s.value for s in CaseStatus if s is not CaseStatus.OPEN]
         )
         if bad.any():
-            raise ValueError(
+            raise InvalidInput(
                 f"case plan resolved: {int(bad.sum())} row(s) with a status that is not "
                 f"RESOLVED_*: {sorted(set(frames['resolved']['status'][bad].astype(str)))}"
             )
     if "seen" in frames and "resolved" in frames:
         both = frames["seen"]["case_id"].isin(frames["resolved"]["case_id"])
         if both.any():
-            raise ValueError(f"case plan: {int(both.sum())} case(s) both seen and resolved")
+            raise InvalidInput(f"case plan: {int(both.sum())} case(s) both seen and resolved")
     return frames
 
 
@@ -147,7 +148,7 @@ def _statuses(status: str | Sequence[str] | None) -> list[str] | None:
     wanted = [status] if isinstance(status, str) else list(status)
     bad = sorted(set(wanted) - {s.value for s in CaseStatus})
     if bad:
-        raise ValueError(f"unknown case status {bad}")
+        raise InvalidInput(f"unknown case status {bad}")
     return wanted
 
 
@@ -215,14 +216,14 @@ def write_case_state(
     if "opened" in plan:
         clash = plan["opened"]["case_id"].isin(known)
         if clash.any():
-            raise ValueError(f"case plan opened: {int(clash.sum())} case_id(s) already exist")
+            raise InvalidInput(f"case plan opened: {int(clash.sum())} case_id(s) already exist")
     referenced = pd.concat(
         [pd.Series([], dtype="string")] + [plan[k]["case_id"] for k in ("seen", "resolved") if k in plan],
         ignore_index=True,
     )
     unknown = ~referenced.isin(base_open["case_id"])
     if unknown.any():
-        raise ValueError(
+        raise InvalidInput(
             f"case plan: {int(unknown.sum())} seen/resolved case(s) are not OPEN in the state "
             "of the base release (unknown or already resolved)"
         )

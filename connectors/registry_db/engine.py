@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from connectors.files import open_private, private_dirs, restrict_file
 from connectors.registry_db.guard import guarded
-from core.errors import ConfigError
+from core.errors import ConfigError, InvalidInput
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -108,7 +108,7 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = Fa
         def _sqlite_begin(conn: Connection) -> None:
             mode = conn.get_execution_options().get("sigap_begin", "DEFERRED")
             if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
-                raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+                raise InvalidInput(f"unknown SQLite BEGIN mode {mode!r}")
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine

@@ -39,7 +39,7 @@ from connectors.registry_db.schema import (
     registry_entry,
     registry_release,
 )
-from core.errors import PublishConflict
+from core.errors import InvalidInput, PublishConflict
 from domain.codes import Source
 from domain.history import ReleaseRef, stale_marks
 from domain.periods import parse_period, previous_period
@@ -238,7 +238,7 @@ def record_deliveries(engine: Engine, deliveries: list[dict]) -> int:
     if not deliveries:
         return 0
     if any("period" not in row for row in deliveries):
-        raise ValueError("record_deliveries: every row needs a period")
+        raise InvalidInput("record_deliveries: every row needs a period")
     frame = _delivery_frame(deliveries, None, datetime.now(UTC))
     with guarded("recording extract deliveries"), engine.begin() as conn:
         bulk_load(conn, extract_delivery, frame)
@@ -251,15 +251,15 @@ def _check_request(request: PublishRequest) -> None:
     missing = sorted(_DIGEST_KEYS - keys)
     unknown = sorted(keys - _DIGEST_KEYS - _OPTIONAL_DIGEST_KEYS)
     if missing or unknown:
-        raise ValueError(
+        raise InvalidInput(
             f"input_digests must have keys {sorted(_DIGEST_KEYS)} (optional: verifikasi); "
             f"missing {missing}, unknown {unknown}"
         )
     bad = sorted(k for k, v in request.input_digests.items() if not _SHA256.match(str(v)))
     if bad:
-        raise ValueError(f"input_digests of {bad} are not lower-case sha256 hex digests")
+        raise InvalidInput(f"input_digests of {bad} are not lower-case sha256 hex digests")
     if not request.rules_version:
-        raise ValueError("rules_version is empty")
+        raise InvalidInput("rules_version is empty")
     if not isinstance(request.entries, pd.DataFrame) or not isinstance(
         request.changes, pd.DataFrame
     ):
@@ -310,7 +310,7 @@ def _delivery_frame(rows: list[dict], period: str | None, now: datetime) -> pd.D
         return pd.DataFrame()
     unknown = sorted({k for row in rows for k in row} - set(DELIVERY_COLUMNS))
     if unknown:
-        raise ValueError(f"deliveries: unknown keys {unknown}")
+        raise InvalidInput(f"deliveries: unknown keys {unknown}")
     frame = pd.DataFrame(list(rows), columns=list(DELIVERY_COLUMNS))
     if period is not None:
         frame["period"] = frame["period"].fillna(period)
@@ -318,7 +318,7 @@ def _delivery_frame(rows: list[dict], period: str | None, now: datetime) -> pd.D
     frame = table_frame(frame, extract_delivery, DELIVERY_COLUMNS, what="deliveries")
     bad = ~frame["status"].isin(DELIVERY_STATUSES)
     if bad.any():
-        raise ValueError(f"deliveries: status must be one of {list(DELIVERY_STATUSES)}")
+        raise InvalidInput(f"deliveries: status must be one of {list(DELIVERY_STATUSES)}")
     for p in frame["period"].unique():
         parse_period(str(p))
     return frame

@@ -23,6 +23,7 @@ from connectors.registry_db.schema import (
     registry_entry,
     registry_release,
 )
+from core.errors import InvalidInput
 from domain.codes import Decision
 from domain.periods import parse_period
 
@@ -176,7 +177,7 @@ def release_entries(
     names = list(ENTRY_COLUMNS if columns is None else columns)
     unknown = [c for c in names if c not in ENTRY_COLUMNS]
     if unknown:
-        raise ValueError(f"unknown entry columns {unknown}")
+        raise InvalidInput(f"unknown entry columns {unknown}")
     t = registry_entry
     query = sa.select().where(t.c.release_id == int(release_id))
     wanted: dict[str, list[str]] = {}
@@ -216,7 +217,7 @@ def find_entry(
     """Entries of the latest PUBLISHED release of ``period`` with this NIK and/or KPJ
     (an empty frame when there is none, or when the period has no release)."""
     if nik is None and kpj is None:
-        raise ValueError("find_entry needs a nik or a kpj")
+        raise InvalidInput("find_entry needs a nik or a kpj")
     parse_period(period)
     t, r = registry_entry, registry_release
     query = (

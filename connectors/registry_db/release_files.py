@@ -19,6 +19,7 @@ from connectors.registry_db.guard import guarded
 from connectors.registry_db.reads import as_utc
 from connectors.registry_db.rows import PeriodDelivery, ReleaseFile, ReleaseFileRow
 from connectors.registry_db.schema import registry_release, release_file
+from core.errors import InvalidInput
 
 __all__ = [
     "insert_release_files",
@@ -38,7 +39,7 @@ def insert_release_files(
     rows = [_values(int(release_id), f, now) for f in files]
     paths = [r["path"] for r in rows]
     if len(set(paths)) != len(paths):
-        raise ValueError(f"release {release_id}: a file is recorded twice in {sorted(paths)}")
+        raise InvalidInput(f"release {release_id}: a file is recorded twice in {sorted(paths)}")
     if rows:
         conn.execute(release_file.insert(), rows)
     return len(rows)
@@ -59,7 +60,7 @@ def replace_release_files(
     published (and again by ``sigap reverify``), each time as a new set.
     """
     if any(f.kind != kind for f in files):
-        raise ValueError(f"replace_release_files: every file must be of kind {kind!r}")
+        raise InvalidInput(f"replace_release_files: every file must be of kind {kind!r}")
     now = datetime.now(UTC)
     t = release_file
     with guarded(f"recording the {kind} files of release {int(release_id)}"), engine.begin() as conn:
@@ -80,7 +81,7 @@ def replace_release_files(
 
 def _values(release_id: int, f: ReleaseFile, now: datetime) -> dict[str, Any]:
     if (f.sha256 is None) != (f.size is None):
-        raise ValueError(f"{f.path}: a recorded file has both a sha256 and a size, or neither")
+        raise InvalidInput(f"{f.path}: a recorded file has both a sha256 and a size, or neither")
     return {
         "release_id": release_id,
         "path": str(f.path),

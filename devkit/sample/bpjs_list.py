@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.extracts import KATEGORI
 
 LAUNCH = date(2025, 11, 5)  # SIGAP launch: 11,666 participants added that day
@@ -125,7 +126,7 @@ class BpjsList:
         frame = frame.assign(**{k: v for k, v in DEFAULTS.items() if k not in frame.columns})
         missing = set(COLUMNS) - set(frame.columns)
         if missing:
-            raise ValueError(f"BPJS rows lack {sorted(missing)}")
+            raise InvalidInput(f"BPJS rows lack {sorted(missing)}")
         frame = frame[list(COLUMNS)].astype(self.rows.dtypes.to_dict())
         self.rows = (
             pd.concat([self.rows, frame], ignore_index=True)

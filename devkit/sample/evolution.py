@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from core.errors import InvalidInput
 from devkit.sample import names as nm
 from devkit.sample.plants import SEALED, Planter
 from devkit.sample.population import (
@@ -223,7 +224,7 @@ class Evolution:
             row = self.bpjs.rows.loc[self.bpjs.rows["kpj"] == ch.kpj].iloc[0]
             guard = NikGuard(str(row["nik"]), int(row["dob"]), str(row["nama"]))
         else:  # pragma: no cover
-            raise ValueError(f"unknown change {kind}")
+            raise InvalidInput(f"unknown change {kind}")
         case = "changed_" + kind.replace("_changed", "")
         if ch.kpj is not None:
             self.book.participants[ch.kpj] = ParticipantTruth(

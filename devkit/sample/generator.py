@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from devkit.sample import writer
 from devkit.sample.bpjs_list import BpjsList, KpjAllocator
 from devkit.sample.evolution import Evolution, quarter_start
@@ -194,14 +195,14 @@ def cases_per_situation(residents: int) -> int:
 def _check_periods(periods: list[str]) -> list[str]:
     periods = list(periods)
     if not periods:
-        raise ValueError("at least one period is needed")
+        raise InvalidInput("at least one period is needed")
     for p in periods:
         parse_period(p)
     for a, b in itertools.pairwise(periods):
         if b != next_period(a):
-            raise ValueError(f"periods must be consecutive months: {a} is followed by {b}")
+            raise InvalidInput(f"periods must be consecutive months: {a} is followed by {b}")
     if len(periods) > MAX_PERIODS:
-        raise ValueError(f"at most {MAX_PERIODS} periods (planted ages hold for one year)")
+        raise InvalidInput(f"at most {MAX_PERIODS} periods (planted ages hold for one year)")
     return periods
 
 
@@ -233,7 +234,7 @@ def generate(
         raise SampleTooSmall(f"at least {MIN_RESIDENTS} residents are needed, got {residents}")
     rows = default_bpjs_rows(residents) if bpjs_rows is None else int(bpjs_rows)
     if rows < 1:
-        raise ValueError("bpjs_rows must be positive")
+        raise InvalidInput("bpjs_rows must be positive")
     out_dir = Path(out_dir)
     sftp_root, truth_root = out_dir / "sftp", out_dir / "truth"
     _remove_previous(out_dir)

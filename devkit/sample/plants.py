@@ -34,6 +34,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from devkit.sample import names as nm
 from devkit.sample.bpjs_list import (
     IURAN_JKK_JKM,
@@ -986,7 +987,7 @@ class Planter:
         elif variant == "not_in_dtsen":
             pop.in_dtsen[pid] = False
         elif variant != "desil_6":
-            raise ValueError(f"unknown resident case {variant}")
+            raise InvalidInput(f"unknown resident case {variant}")
         pop.kerja[pid] = kerja_for(self.rng, pop.occ[pid : pid + 1])[0]
         case = variant if variant.startswith("eligible") else f"not_in_scope_{variant}"
         self.resident(pid, case, expected)

@@ -19,6 +19,7 @@ from functools import cache
 
 import numpy as np
 
+from core.errors import InvalidInput
 from devkit.sample.names import ETHNIC_GROUPS, assign_names
 from devkit.sample.places import (
     ORIGIN_PROVINCES,
@@ -272,7 +273,7 @@ class Population:
         """Append people (every person field must be given); returns their ids."""
         missing = set(self.PERSON_FIELDS) - set(values)
         if missing:
-            raise ValueError(f"append_people needs {sorted(missing)}")
+            raise InvalidInput(f"append_people needs {sorted(missing)}")
         start = self.n
         for name in self.PERSON_FIELDS:
             old = getattr(self, name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.errors import InvalidInput
 from domain.identity import nik_keys, normalise_nik
 
 # -- the partition of a NIK ----------------------------------------------------------------
@@ -98,7 +99,7 @@ def partition_of(nik: pd.Series, n: int) -> np.ndarray:
 
 def check_partitions(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of partitions must be a positive integer, got {n!r}")
+        raise InvalidInput(f"the number of partitions must be a positive integer, got {n!r}")
 
 
 

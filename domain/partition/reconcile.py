@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.errors import InvalidInput
 from domain.codes import Decision, MatchMethod
 from domain.decisions import (
     REASONS,
@@ -24,7 +25,12 @@ from domain.eligibility import eligible_residents
 from domain.explain import CLAUSE_SEPARATOR, eligible_clause, priority_clause
 from domain.identity import nik_keys, normalise_nik
 from domain.matching import NIK_LENGTH, typo_pairs
-from domain.partition.keys import check_partitions, positions_by_partition, partition_of_keys, partition_of
+from domain.partition.keys import (
+    check_partitions,
+    partition_of,
+    partition_of_keys,
+    positions_by_partition,
+)
 from domain.periods import reference_date
 from domain.quota import QuotaSummary, allocate, priority_order, summarise
 from domain.reconcile import (
@@ -122,7 +128,7 @@ def _source_keys(frame: pd.DataFrame, source: str) -> np.ndarray:
     keys = nik_keys(frame["NIK"])
     bad = int((keys < 0).sum())
     if bad:
-        raise ValueError(f"{source}: {bad:,} NIKs are not 16 digits; validate the extract first")
+        raise InvalidInput(f"{source}: {bad:,} NIKs are not 16 digits; validate the extract first")
     return keys
 
 
@@ -421,16 +427,16 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _check_complete(items: Sequence[PartialResult], period: str) -> None:
     if not items:
-        raise ValueError("merge needs the partial result of every partition, got none")
+        raise InvalidInput("merge needs the partial result of every partition, got none")
     n = items[0].partitions
     indices = sorted(p.index for p in items)
     if indices != list(range(n)) or any(p.partitions != n for p in items):
-        raise ValueError(
+        raise InvalidInput(
             f"merge needs each of the {n} partitions exactly once, got partitions {indices}"
         )
     periods = {p.period for p in items}
     if periods != {period}:
-        raise ValueError(f"partial results are for {sorted(periods)}, not {period}")
+        raise InvalidInput(f"partial results are for {sorted(periods)}, not {period}")
 
 
 
