@@ -24,6 +24,36 @@ class ReleaseStatus(StrEnum):
     SUPERSEDED = "SUPERSEDED"
 
 
+class PublishStatus(StrEnum):
+    """What a run's publishing did: a new version, or nothing (same inputs, rules and base
+    release as the period's current release)."""
+
+    PUBLISHED = "PUBLISHED"
+    UNCHANGED = "UNCHANGED"
+
+
+class DeliveryStatus(StrEnum):
+    """``delivery.status``: what validation made of a provider's extract, and the policy
+    on a failed one: it is used only when an operator has checked and accepted it
+    (``accept_flagged``); otherwise nothing of the period is published."""
+
+    ACCEPTED = "ACCEPTED"
+    FAILED = "FAILED"
+    ACCEPTED_BY_OPERATOR = "ACCEPTED_BY_OPERATOR"
+
+    @classmethod
+    def of(cls, passed: bool, accepted_by_operator: bool) -> DeliveryStatus:
+        if passed:
+            return cls.ACCEPTED
+        return cls.ACCEPTED_BY_OPERATOR if accepted_by_operator else cls.FAILED
+
+    @property
+    def usable(self) -> bool:
+        """Whether the period may be reconciled and published with this extract (and
+        its accepted rows become the next period's baseline)."""
+        return self is not DeliveryStatus.FAILED
+
+
 class Decision(StrEnum):
     KEEP = "KEEP"
     REVERIFY = "REVERIFY"

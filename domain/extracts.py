@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from domain.codes import Source
+from domain.periods import compact
 
 ColumnType = Literal["nik", "digits", "text", "int", "date", "month", "code", "flag"]
 
@@ -63,7 +64,7 @@ class ExtractSpec:
         raise KeyError(name)
 
     def file_name(self, period: str) -> str:
-        return self.file_pattern.format(yyyymm=period.replace("-", ""))
+        return self.file_pattern.format(yyyymm=compact(period))
 
     def remote_path(self, period: str) -> str:
         """Relative path inside the source's remote root: ``YYYY/MM/<file>``."""

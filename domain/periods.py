@@ -68,6 +68,49 @@ def compact(period: str) -> str:
     return f"{year}{month:02d}"
 
 
+class Period(str):
+    """A period, ``YYYY-MM``, checked once: ``Period('2026-10')`` raises ``InvalidInput``
+    for anything else. It is the string itself (a key, a column value, a file-name part)
+    and says what the program derives from it.
+
+    >>> p = Period("2026-10")
+    >>> (p.year, p.month, p.compact, p.previous(), p.next(), p.reference_date)
+    (2026, 10, '202610', '2026-09', '2026-11', datetime.date(2026, 10, 31))
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> Period:
+        if isinstance(value, Period):
+            return value
+        parse_period(value)
+        return super().__new__(cls, value)
+
+    @property
+    def year(self) -> int:
+        return int(self[:4])
+
+    @property
+    def month(self) -> int:
+        return int(self[5:])
+
+    @property
+    def compact(self) -> str:
+        """``'202610'``: as in file names."""
+        return f"{self[:4]}{self[5:]}"
+
+    @property
+    def reference_date(self) -> date:
+        """The last day of the period: the date at which ages and statuses are judged."""
+        return reference_date(self)
+
+    def previous(self) -> Period:
+        return Period(previous_period(self))
+
+    def next(self) -> Period:
+        return Period(next_period(self))
+
+
 #: the city's time zone: schedules and period boundaries are in Jakarta time (WIB)
 CITY_TIMEZONE = "Asia/Jakarta"
 

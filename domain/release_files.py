@@ -35,3 +35,9 @@ def mutasi_rows(entries: pd.DataFrame, period: str) -> pd.DataFrame:
     """The BPJS mutations: the ENROLL and TERMINATE entries, effective in ``period``."""
     chosen = entries[entries["decision"].isin(MUTASI_DECISIONS)]
     return chosen.assign(periode_efektif=period)[MUTASI_COLUMNS]
+
+
+def jkm_claim_alerts(entries: pd.DataFrame) -> int:
+    """How many entries tell the kelurahan that heirs may claim the JKM death benefit
+    (``jkm_claim_alert``: a participant who died while covered)."""
+    return int(entries["jkm_claim_alert"].sum()) if len(entries) else 0

@@ -19,7 +19,7 @@ import pandas as pd
 from core.errors import InvalidInput
 from domain.cases import has_kpj, join_per_key, opened_period, person_key, split_codes
 from domain.changes import text_isin
-from domain.codes import ChangeType, Reason
+from domain.codes import CaseStatus, ChangeType, Reason
 from domain.explain import translate_evidence
 from domain.periods import parse_period
 from domain.reference import city_kelurahan
@@ -135,7 +135,7 @@ def worklists(
         raise InvalidInput(f"cases lacks column(s) {', '.join(missing)}")
     c = cases.reset_index(drop=True)
     if "status" in c.columns:
-        c = c[c["status"] == "OPEN"].reset_index(drop=True)
+        c = c[c["status"] == CaseStatus.OPEN].reset_index(drop=True)
     if c.empty:
         return {}
 
@@ -238,3 +238,15 @@ def _heading(
             f"Kecamatan {kec} - Periode {label} (versi {version})"
         ),
     }
+
+
+def reverification_triggers(changes: pd.DataFrame) -> int:
+    """How many of the period's population changes call for re-verification."""
+    return int(changes["triggers_reverification"].sum()) if len(changes) else 0
+
+
+def worklists_due(opened: int, seen: int, triggers: int) -> bool:
+    """Whether a release owes the kelurahan worklists: cases were ``opened`` or ``seen``
+    again, or population changes call for re-verification (``triggers``) (then the re-verification step runs and
+    writes ``verifikasi/<kelurahan>/worklist_YYYYMM_vN.csv``)."""
+    return bool(opened or seen or triggers)

@@ -33,6 +33,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 
 from connectors.extract_file import RawExtract, read_extract, read_plain_csv
 from core.errors import ValidationFailed
+from domain.codes import DeliveryStatus
 from domain.extracts import VERIFIKASI, ExtractSpec
 from domain.identity import nik_memo
 from domain.periods import parse_period
@@ -145,8 +146,9 @@ class ValidationOutcome:
 
     @property
     def usable(self) -> bool:
-        """May the accepted rows be reconciled and published?"""
-        return self.passed or self.accepted_by_operator
+        """May the accepted rows be reconciled and published? (the policy:
+        ``domain.codes.DeliveryStatus.usable``)"""
+        return DeliveryStatus.of(self.passed, self.accepted_by_operator).usable
 
     def raise_if_unusable(self) -> None:
         """Raise ``ValidationFailed`` (naming the file) unless the outcome is usable;

@@ -23,6 +23,7 @@ from prefect.client.schemas.sorting import ArtifactSort
 from prefect.runtime import flow_run
 
 from core.errors import InvalidInput
+from domain.periods import compact
 
 __all__ = ["key_for", "put", "replace_if_present"]
 
@@ -30,7 +31,7 @@ __all__ = ["key_for", "put", "replace_if_present"]
 def key_for(prefix: str, period: str, *parts: str) -> str:
     """``key_for("validation", "2026-08", "dukcapil")`` -> ``validation-dukcapil-202608``
     (keys allow lowercase letters, digits and dashes only)."""
-    return "-".join([prefix, *parts, period.replace("-", "")]).lower()
+    return "-".join([prefix, *parts, compact(period)]).lower()
 
 
 def _run_id() -> str | None:

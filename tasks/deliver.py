@@ -23,7 +23,7 @@ from connectors.delivery import DeliveryReport, place_pending, sweep_staging, up
 from connectors.outbox import Outbox, render_csv
 from connectors.registry_db import ReleaseFileRow
 from core.settings import Settings
-from domain.codes import OutboxFile
+from domain.codes import OutboxFile, ReleaseStatus
 from domain.release_files import mutasi_rows, registry_rows
 from tasks import reverify
 from tasks.registry import engine_for
@@ -54,7 +54,7 @@ def complete_deliveries(
             if marker.kind != OutboxFile.WORKLISTS or not marker.needs_delivery:
                 continue
             report.touch(marker)
-            if marker.release_status != "PUBLISHED":
+            if marker.release_status != ReleaseStatus.PUBLISHED:
                 # a later version of the period was published: its own worklists count
                 registry_db.mark_delivered(engine, marker.release_id, [marker.path])
                 log.info("%s v%s is superseded: its worklists are not written", marker.period, marker.version)

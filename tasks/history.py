@@ -10,6 +10,7 @@ from prefect.events import emit_event
 
 from connectors import registry_db
 from core.settings import Settings
+from domain.periods import compact
 from tasks.registry import engine_for
 from tasks.retry import BACKOFF, is_transient
 
@@ -62,7 +63,7 @@ def announce_stale_releases(summary) -> None:
     ]
     lines += [f"| {s['period']} | {s['version']} | {s['release_id']} | {s['because']} |" for s in stale]
     create_markdown_artifact(
-        key=f"stale-releases-{summary.period.replace('-', '')}",
+        key=f"stale-releases-{compact(summary.period)}",
         markdown="\n".join(lines),
         description=f"Releases made stale by {summary.period} v{summary.version}",
     )

@@ -41,8 +41,6 @@ connection failures, lock timeouts, serialization failures, deadlocks) raises
 with ``hide_parameters=True`` so that SQLAlchemy's own messages never carry row values.
 """
 
-from core.errors import RegistryDatabaseError
-
 from connectors.registry_db.cases import (
     ANSWER_COLUMNS,
     answers,
@@ -55,14 +53,6 @@ from connectors.registry_db.cases import (
 )
 from connectors.registry_db.engine import current_revision, make_engine, masked_url, upgrade
 from connectors.registry_db.publishing import publish_release, record_deliveries, same_inputs
-from connectors.registry_db.release_files import (
-    mark_delivered,
-    mark_uploaded,
-    pending_release_files,
-    period_deliveries,
-    release_files,
-    replace_release_files,
-)
 from connectors.registry_db.reads import (
     MAX_FILTER_VALUES,
     current_releases,
@@ -78,6 +68,14 @@ from connectors.registry_db.reads import (
     release_terminated_kpjs,
     releases,
     terminated_kpjs,
+)
+from connectors.registry_db.release_files import (
+    mark_delivered,
+    mark_uploaded,
+    pending_release_files,
+    period_deliveries,
+    release_files,
+    replace_release_files,
 )
 from connectors.registry_db.rows import (
     CasePlanRows,
@@ -105,6 +103,7 @@ from connectors.registry_db.schema import (
     reverification_case,
     verification_answer,
 )
+from core.errors import RegistryDatabaseError
 from domain.reconcile import ENTRY_COLUMNS, ENTRY_DTYPES
 
 __all__ = [

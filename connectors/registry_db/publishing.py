@@ -40,7 +40,7 @@ from connectors.registry_db.schema import (
     registry_release,
 )
 from core.errors import InvalidInput, PublishConflict
-from domain.codes import Source
+from domain.codes import PublishStatus, ReleaseStatus, Source
 from domain.history import ReleaseRef, stale_marks
 from domain.periods import parse_period, previous_period
 
@@ -124,7 +124,7 @@ def publish_release(
             latest = latest_release_in(conn, period)
             if latest is not None and not request.force and _same_inputs(latest, request):
                 return PublishOutcome(
-                    "UNCHANGED", latest.release_id, latest.version, period, None,
+                    PublishStatus.UNCHANGED, latest.release_id, latest.version, period, None,
                     based_on_release_id=latest.based_on_release_id,
                 )  # fmt: skip
             current = current_releases_in(conn)
@@ -134,13 +134,13 @@ def publish_release(
                 conn.execute(
                     registry_release.update()
                     .where(registry_release.c.release_id == latest.release_id)
-                    .values(status="SUPERSEDED")
+                    .values(status=ReleaseStatus.SUPERSEDED)
                 )
             release_id = conn.execute(
                 registry_release.insert().values(
                     period=period,
                     version=version,
-                    status="PUBLISHED",
+                    status=ReleaseStatus.PUBLISHED,
                     published_at=now,
                     rules_version=request.rules_version,
                     input_digests=to_json(dict(request.input_digests)),
@@ -179,7 +179,7 @@ def publish_release(
             if before_commit is not None:
                 before_commit(pending)
     return PublishOutcome(
-        "PUBLISHED",
+        PublishStatus.PUBLISHED,
         int(release_id),
         version,
         period,

@@ -24,7 +24,7 @@ from connectors.registry_db.schema import (
     registry_release,
 )
 from core.errors import InvalidInput
-from domain.codes import Decision
+from domain.codes import Decision, ReleaseStatus
 from domain.periods import parse_period
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
@@ -76,7 +76,7 @@ def latest_release_in(conn: Connection, period: str) -> ReleaseRow | None:
     t = registry_release
     row = conn.execute(
         sa.select(t)
-        .where(t.c.period == period, t.c.status == "PUBLISHED")
+        .where(t.c.period == period, t.c.status == ReleaseStatus.PUBLISHED)
         .order_by(t.c.version.desc())
         .limit(1)
     ).first()
@@ -100,7 +100,7 @@ def release(engine: Engine, release_id: int) -> ReleaseRow | None:
 
 def current_releases_in(conn: Connection) -> list[ReleaseRow]:
     t = registry_release
-    query = sa.select(t).where(t.c.status == "PUBLISHED").order_by(t.c.period)
+    query = sa.select(t).where(t.c.status == ReleaseStatus.PUBLISHED).order_by(t.c.period)
     return [_release_row(r) for r in conn.execute(query)]
 
 
@@ -125,7 +125,7 @@ def published_releases(engine: Engine, before: str | None = None) -> list[Releas
     """The current (PUBLISHED) release of every period, or of every period before
     ``before``, by period: what the trend across periods reads."""
     t = registry_release
-    query = sa.select(t).where(t.c.status == "PUBLISHED").order_by(t.c.period)
+    query = sa.select(t).where(t.c.status == ReleaseStatus.PUBLISHED).order_by(t.c.period)
     if before is not None:
         parse_period(before)
         query = query.where(t.c.period < before)
@@ -223,7 +223,7 @@ def find_entry(
     query = (
         sa.select(r.c.release_id, r.c.version, *(t.c[c] for c in ENTRY_COLUMNS))
         .join(r, r.c.release_id == t.c.release_id)
-        .where(r.c.period == period, r.c.status == "PUBLISHED")
+        .where(r.c.period == period, r.c.status == ReleaseStatus.PUBLISHED)
         .order_by(t.c.entry_no)
     )
     if nik is not None:
@@ -265,7 +265,7 @@ def terminated_kpjs(engine: Engine, period: str) -> frozenset[str]:
         .join(r, r.c.release_id == t.c.release_id)
         .where(
             r.c.period == period,
-            r.c.status == "PUBLISHED",
+            r.c.status == ReleaseStatus.PUBLISHED,
             # a literal, not a parameter: SQLite uses the partial index
             # ix_registry_entry_release_terminate only for the literal term it names
             t.c.decision == sa.literal(Decision.TERMINATE.value, literal_execute=True),
@@ -352,7 +352,7 @@ def previous_accepted_delivery(
             d.c.source == str(source),
             d.c.period < before_period,
             d.c.status.in_(list(statuses)),
-            r.c.status == "PUBLISHED",
+            r.c.status == ReleaseStatus.PUBLISHED,
         )
         .order_by(d.c.period.desc(), d.c.checked_at.desc(), d.c.delivery_id.desc())
         .limit(1)

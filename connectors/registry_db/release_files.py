@@ -20,6 +20,7 @@ from connectors.registry_db.reads import as_utc
 from connectors.registry_db.rows import PeriodDelivery, ReleaseFile, ReleaseFileRow
 from connectors.registry_db.schema import registry_release, release_file
 from core.errors import InvalidInput
+from domain.codes import ReleaseStatus
 
 __all__ = [
     "insert_release_files",
@@ -199,7 +200,7 @@ def period_deliveries(engine: Engine) -> list[PeriodDelivery]:
             worklists_due.label("worklists_due"),
         )
         .select_from(r.outerjoin(t, t.c.release_id == r.c.release_id))
-        .where(r.c.status == "PUBLISHED")
+        .where(r.c.status == ReleaseStatus.PUBLISHED)
         .group_by(r.c.period, r.c.release_id, r.c.version, r.c.status, r.c.published_at)
         .order_by(r.c.period)
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import pandas as pd
 
+from domain.codes import PublishStatus
 from domain.history import ReleaseRef
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
@@ -80,7 +81,7 @@ class PublishOutcome:
     """``PUBLISHED``: a new version was written; ``UNCHANGED``: the latest release of the
     period already has these inputs and rules (``release_id``/``version`` are that one's)."""
 
-    status: Literal["PUBLISHED", "UNCHANGED"]
+    status: PublishStatus
     release_id: int
     version: int
     period: str

@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from domain.codes import CaseStatus, ChangeType, Decision
+from domain.codes import CaseStatus, ChangeType, Decision, DeliveryStatus, ReleaseStatus
 
 # the entry columns a publish request must carry and the dtypes of release_entries are
 # the domain's, defined once
@@ -34,14 +34,14 @@ from domain.codes import CaseStatus, ChangeType, Decision
 metadata = MetaData()
 
 
-RELEASE_STATUSES = ("PUBLISHED", "SUPERSEDED")
+RELEASE_STATUSES = tuple(s.value for s in ReleaseStatus)
 
 
-DELIVERY_STATUSES = ("ACCEPTED", "FAILED", "ACCEPTED_BY_OPERATOR")
+DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
 
 
 #: delivery statuses that count as "accepted" (a baseline for the next period)
-ACCEPTED_DELIVERY_STATUSES = ("ACCEPTED", "ACCEPTED_BY_OPERATOR")
+ACCEPTED_DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus if s.usable)
 
 
 def _in_list(column: str, values: Sequence[str]) -> str:
