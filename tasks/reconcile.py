@@ -16,6 +16,7 @@ from domain.money import MoneyView
 from domain.money import money_view as compute_money_view
 from domain.reconcile import ReconcileInputs, Reconciliation, reconcile
 from domain.rules import RuleParameters
+from tasks.validate import AcceptedRows
 
 
 def load_frames(
@@ -23,12 +24,11 @@ def load_frames(
     period: str,
     digests: dict[str, str],
     columns: dict[Source, tuple[str, ...]] | None = None,
+    accepted_rows: AcceptedRows | None = None,
 ) -> dict[Source, pd.DataFrame]:
-    """The accepted rows of each source for a period: from this process's memory when this
-    run validated them (no second read), else from the baseline store. With ``columns``,
-    only those sources and columns."""
-    from tasks.validate import accepted_in_memory
-
+    """The accepted rows of each source for a period: from the run's ``accepted_rows``
+    when this run validated them (no second read), else from the baseline store. With
+    ``columns``, only those sources and columns."""
     store = BaselineStore(settings.data_dir / "baselines")
     frames: dict[Source, pd.DataFrame] = {}
     for source in Source:
@@ -36,7 +36,7 @@ def load_frames(
         if not sha or (columns is not None and source not in columns):
             continue
         wanted = None if columns is None else list(columns[source])
-        frame = accepted_in_memory(str(source), period, sha)
+        frame = None if accepted_rows is None else accepted_rows.frame(str(source), period, sha)
         if frame is not None:
             frame = frame if wanted is None else frame[wanted]
         else:

@@ -13,7 +13,11 @@ from prefect.cache_policies import NONE
 
 from connectors import served_files
 from connectors.files import atomic_write, private_dirs
+from core.errors import ValidationFailed
 from core.settings import Settings
+from domain.codes import DeliveryStatus
+from domain.periods import compact
+from tasks import outcome
 from tasks.artifacts import key_for, put, replace_if_present
 from tasks.outcome import Where
 
@@ -65,6 +69,33 @@ def report_link(settings: Settings | None, period: str, version: int, path: str)
     )
 
 
+#: how the failure report names each extract's outcome
+_OUTCOME = {
+    DeliveryStatus.ACCEPTED: "passed",
+    DeliveryStatus.ACCEPTED_BY_OPERATOR: "accepted by operator",
+    DeliveryStatus.FAILED: "FAILED",
+}
+
+
+def refuse_failed_validations(settings: Settings, period: str, validations: list) -> None:
+    """The validation-failure policy (``domain.codes.DeliveryStatus.usable``): when an
+    extract failed validation and no operator accepted it, nothing of the period is
+    published. Say why (the UI's report and the failure report file, with the advice
+    for where it is read), then raise :class:`ValidationFailed`."""
+    failed = [v for v in validations if not v.usable]
+    if not failed:
+        return
+    sources = tuple(v.source for v in failed)
+    where = outcome.where_read()
+    publish_validation_failure(
+        settings, period, validations, outcome.accept_advice(period, sources, where), where
+    )
+    raise ValidationFailed(
+        f"nothing was published for {period}: " + "; ".join(v.failure_message for v in failed),
+        sources=sources,
+    )
+
+
 @task(name="validation-failure-report", task_run_name="validation-failure-report-{period}",
       cache_policy=NONE)
 def publish_validation_failure(
@@ -76,9 +107,9 @@ def publish_validation_failure(
     lines = [f"# SIGAP {period}: validation failed, nothing published", ""]
     lines += ["| source | rows | rejected | reject % | outcome |", "|---|---:|---:|---:|---|"]
     for v in validations:
-        outcome = "passed" if v.passed else ("accepted by operator" if v.accepted_by_operator else "FAILED")
+        verdict = _OUTCOME[v.status]
         lines.append(
-            f"| {v.source} | {v.rows_total:,} | {v.rows_rejected:,} | {100 * v.reject_share:.3f} | {outcome} |"
+            f"| {v.source} | {v.rows_total:,} | {v.rows_rejected:,} | {100 * v.reject_share:.3f} | {verdict} |"
         )
     # the reasons in full, as paragraphs (a table cell would cut them off in the UI)
     reasons = [v for v in validations if v.failure_message]
@@ -90,7 +121,7 @@ def publish_validation_failure(
     lines += ["", "## What to do next", "", advice or "ask the provider to resend a corrected file, then re-run the period"]
     text = "\n".join(lines) + "\n"
     folder = private_dirs(settings.data_dir / "runs" / period)
-    path = (folder / f"laporan_gagal_{period.replace('-', '')}.md").resolve()
+    path = (folder / f"laporan_gagal_{compact(period)}.md").resolve()
     atomic_write(path, text.encode("utf-8"))
     failed = ", ".join(v.source for v in validations if not v.usable)
     put(MarkdownArtifact(

@@ -8,12 +8,14 @@ refreshes the cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Self
 
 import pandas as pd
 from prefect import task
@@ -26,71 +28,97 @@ from connectors.baselines import BaselineStore
 from connectors.sftp import FetchedFile
 from core.memory import release_memory
 from core.settings import Settings
-from domain.codes import Source
+from domain.codes import DeliveryStatus, Source
 from domain.extracts import SPECS
 from domain.rules import RULES_LOGIC_VERSION
 from tasks.artifacts import key_for, put
 
-#: the accepted frames this process validated during the current period's run, so the
-#: reconciliation does not read back the Parquet it just wrote (one period at a time)
-_ACCEPTED: dict[tuple[str, str, str], pd.DataFrame] = {}
 
+class AcceptedRows:
+    """The accepted rows of one run's extracts: a handle the flow creates for the run and
+    passes to the tasks that need it (no module state carries a run's data).
 
-def _remember(source: str, period: str, sha256: str, frame: pd.DataFrame) -> None:
-    for key in [k for k in _ACCEPTED if k[1] != period]:
-        del _ACCEPTED[key]
-    _ACCEPTED[(source, period, sha256)] = frame
+    * ``keep`` hands a validated extract's rows over: they are written as the period's
+      baseline (Parquet) in the background (Parquet encoding releases the GIL: the next
+      extract's validation goes on meanwhile; one writer, in submission order), and kept
+      in memory so the reconciliation does not read back what was just written.
+    * ``frame`` gives them back (``None``: not validated by this run, read the baseline).
+    * ``wait`` blocks until every baseline is on disk and re-raises the first failure,
+      naming the source: a release never refers to an incomplete baseline.
+    * ``drop_frames`` lets the rows go once reconciliation no longer needs them; leaving
+      the ``with`` block waits for the writes, drops the rows and stops the writer.
+    """
 
+    def __init__(self, period: str) -> None:
+        self.period = period
+        self._frames: dict[tuple[str, str], pd.DataFrame] = {}
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[str, Future]] = []  # (baseline path, its write)
 
-def accepted_in_memory(source: str, period: str, sha256: str) -> pd.DataFrame | None:
-    return _ACCEPTED.get((source, period, sha256))
+    def keep(self, store: BaselineStore, source: str, sha256: str, frame: pd.DataFrame) -> Path:
+        """Write ``frame`` as the baseline of ``source`` in the background and keep it for
+        the run; returns the baseline's path."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-writer")
+        path = store.path(source, self.period, sha256)
+        self._pending.append(
+            (str(path), self._writer.submit(store.save, source, self.period, sha256, frame))
+        )
+        self._frames[(source, sha256)] = frame
+        return path
 
+    def frame(self, source: str, period: str, sha256: str) -> pd.DataFrame | None:
+        if period != self.period:
+            return None
+        return self._frames.get((source, sha256))
 
-def forget_accepted() -> None:
-    """Drop the frames kept for the run (the flow calls this when it ends), after the
-    baselines still being written are on disk."""
-    try:
-        wait_for_baselines()
-    finally:
-        _ACCEPTED.clear()
+    def being_written(self, path: str) -> bool:
+        """Whether ``path`` is a baseline this run is writing (or wrote without error)."""
+        return any(
+            p == path and (not future.done() or future.exception() is None)
+            for p, future in self._pending
+        )
 
+    def wait(self) -> None:
+        """Block until every baseline written in the background is on disk; re-raise the
+        first failure (naming the source)."""
+        pending, self._pending = self._pending, []
+        failure: BaseException | None = None
+        for path, future in pending:
+            try:
+                future.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
+                if failure is None:
+                    source = Path(path).parent.parent.name
+                    failure = RuntimeError(
+                        f"{source}: writing the accepted rows (baseline) {path} failed: {exc}"
+                    )
+                    failure.__cause__ = exc
+        if failure is not None:
+            raise failure
 
-#: baselines being written in the background (Parquet encoding releases the GIL: the
-#: next extract's validation goes on meanwhile); one writer, in submission order
-_WRITER: ThreadPoolExecutor | None = None
-_PENDING: list[tuple[str, Future]] = []  # (baseline path, its write)
+    def drop_frames(self) -> None:
+        self._frames.clear()
 
-
-def _save_baseline_later(store: BaselineStore, source: str, period: str, sha256: str,
-                         frame: pd.DataFrame) -> Path:
-    global _WRITER
-    if _WRITER is None:
-        _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-writer")
-    path = store.path(source, period, sha256)
-    _PENDING.append((str(path), _WRITER.submit(store.save, source, period, sha256, frame)))
-    return path
-
-
-def _pending_paths() -> set[str]:
-    return {path for path, future in _PENDING if not future.done() or future.exception() is None}
-
-
-def wait_for_baselines() -> None:
-    """Block until every baseline written in the background is on disk; re-raise the
-    first failure (naming the source). Publishing calls this first: a release never
-    refers to a baseline that is not complete."""
-    pending, _PENDING[:] = list(_PENDING), []
-    failure: BaseException | None = None
-    for path, future in pending:
+    def close(self) -> None:
+        """Wait for the writes, then let the rows and the writer go."""
         try:
-            future.result()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
-            if failure is None:
-                source = Path(path).parent.parent.name
-                failure = RuntimeError(f"{source}: writing the accepted rows (baseline) {path} failed: {exc}")
-                failure.__cause__ = exc
-    if failure is not None:
-        raise failure
+            self.wait()
+        finally:
+            self._frames.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        with contextlib.suppress(Exception):  # the run failed already: its error is the one to see
+            self.close()
 
 
 @dataclass(frozen=True)
@@ -125,8 +153,13 @@ class ValidatedExtract:
     extra_columns: list[str] = field(default_factory=list)
 
     @property
+    def status(self) -> DeliveryStatus:
+        return DeliveryStatus.of(self.passed, self.accepted_by_operator)
+
+    @property
     def usable(self) -> bool:
-        return self.passed or self.accepted_by_operator
+        """The policy on a failed extract (``domain.codes.DeliveryStatus.usable``)."""
+        return self.status.usable
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -165,7 +198,10 @@ def validate_source(
     fetched: FetchedFile,
     previous_rows: int | None,
     accept_flagged: bool,
+    accepted_rows: AcceptedRows,
 ) -> ValidatedExtract:
+    """Validate one extract; its accepted rows go to ``accepted_rows`` (the run's handle:
+    written as the baseline in the background, kept for the reconciliation)."""
     from expectations.validate import validate_extract
 
     logger = get_run_logger()
@@ -186,11 +222,10 @@ def validate_source(
         sha256=fetched.sha256,  # verified by the download against the provider's .sha256
         docs_dir=run_folder(settings, period),
     )
-    baseline = _save_baseline_later(
-        BaselineStore(settings.data_dir / "baselines"), str(source), period, outcome.sha256,
+    baseline = accepted_rows.keep(
+        BaselineStore(settings.data_dir / "baselines"), str(source), outcome.sha256,
         outcome.accepted,
     )
-    _remember(str(source), period, outcome.sha256, outcome.accepted)
     result = ValidatedExtract(
         source=str(source),
         period=period,
@@ -263,13 +298,14 @@ def validate_with_cache(
     previous_rows: int | None,
     accept_flagged: bool,
     force: bool,
+    accepted_rows: AcceptedRows,
 ) -> ValidatedExtract:
     """Validate, reusing the cached result of an identical earlier validation unless
     ``force``; a cached result whose files (baseline Parquet, rejects file) have since been
     deleted is recomputed rather than trusted."""
-    args = (settings, source, period, fetched, previous_rows, accept_flagged)
+    args = (settings, source, period, fetched, previous_rows, accept_flagged, accepted_rows)
     result = validate_source.with_options(refresh_cache=force)(*args)
-    if result.baseline_path not in _pending_paths() and not (
+    if not accepted_rows.being_written(result.baseline_path) and not (
         Path(result.baseline_path).is_file() and Path(result.rejects_path).is_file()
     ):  # neither just validated (its baseline being written) nor with its files
         get_run_logger().info("%s: cached validation's files are gone: validating again", source)
