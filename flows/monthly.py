@@ -18,22 +18,23 @@ the flow's process.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from core.errors import DeliveriesIncomplete, SigapError, ValidationFailed
-from core.memory import frozen_heap, use_memory_pool
+from core.errors import DeliveriesIncomplete, SigapError
 from core.settings import load_settings
 from domain.changes import COMPARED_COLUMNS
-from domain.codes import ReleaseStatus, Source
+from domain.codes import PublishStatus, Source
 from domain.identity import nik_memo
-from domain.periods import delivery_deadline, parse_period, period_for_schedule
+from domain.periods import Period, delivery_deadline, period_for_schedule
 from domain.rules import rule_parameters
-from flows.runtime import Period, quiet_data_errors
+from flows import runtime
+from flows.runtime import in_background, quiet_data_errors, run_memory
+from flows.sequence import run_in_order
+from flows.stages import STAGES, Downloads, MonthlyRun, Reconciled
 from tasks import (
     deliver,
     history,
@@ -47,17 +48,19 @@ from tasks import (
     validate,
 )
 from tasks.progress import StageProgress
+from tasks.summary import RunSummary
+from tasks.validate import AcceptedRows, ValidatedExtract
+from tasks.verification import read_verification, still_open
 
 #: a source's name, as the deployment's parameter form offers it (a choice of three)
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 
 
-def resolve_period(period: str | None) -> str:
+def resolve_period(period: str | None) -> Period:
     """The explicit period, else the one the scheduled time implies."""
     if period:
-        parse_period(period)
-        return period
-    return period_for_schedule(flow_run.get_scheduled_start_time())
+        return Period(period)
+    return Period(period_for_schedule(flow_run.get_scheduled_start_time()))
 
 
 def _run_name() -> str:
@@ -72,13 +75,13 @@ def _run_name() -> str:
     validate_parameters=True,
 )
 def monthly_reconciliation(
-    period: Period | None = None,
+    period: runtime.Period | None = None,
     force: bool = False,
     accept_flagged: list[SourceName] | None = None,
     config: str | None = None,
     wait_for_deliveries: bool | None = None,
     cascade: bool = False,
-) -> publish.RunSummary:
+) -> RunSummary:
     """Reconcile one period and publish a release.
 
     Args:
@@ -108,7 +111,7 @@ def monthly_reconciliation(
         return outcome.failed(exc, period)
     tag = (
         f"{outcome.Outcome.PUBLISHED}-v{summary.version}"
-        if summary.status == "PUBLISHED" else outcome.Outcome.UNCHANGED.value
+        if summary.status == PublishStatus.PUBLISHED else outcome.Outcome.UNCHANGED.value
     )  # fmt: skip
     report.supersede_validation_failure(period, summary.headline(), flow_run.get_run_count())
     return outcome.completed(summary.headline(), tag, summary)
@@ -156,160 +159,157 @@ def _reconcile(
     accept_flagged: list[str] | None,
     config: str | None,
     cascade: bool = False,
-) -> publish.RunSummary:
-    """The run itself (the flow above handles how it ends)."""
-    logger = get_run_logger()
+) -> RunSummary:
+    """The run itself, stage by stage (the flow above handles how it ends)."""
+    period = Period(period)
     settings = load_settings(config)
     partitioned.check_partition_api(settings.scale)  # before any download, not after
     # what earlier runs left undelivered (a crash after their database commit) first
     repaired = deliver.complete_deliveries_task(settings)
     base = registry.check_period_order(settings, period)  # in order, or refused here
-    params = rule_parameters(settings)
-    accepted = sorted({Source(s).value for s in (accept_flagged or [])})
-    progress = StageProgress(
-        period, ["download", "validate", "reconcile", "changes", "publish", "report"]
-    )
-
-    use_memory_pool(settings.scale.arrow_memory_pool)  # jemalloc: freed pages reused
-    # the run's garbage collections skip the objects the process already had
-    with frozen_heap():
-        try:
-            # 1. ingest ---------------------------------------------------------------------
-            # Dukcapil, the largest extract and the first validated, is downloaded alone at
-            # the link's full speed; the others download while it is being validated
-            first, *others = Source  # validated in this order: the largest first (memory)
-            with progress.stage("download"):
-                results_future = ingest.fetch_verification_results.submit(settings, period)
-                first_future = ingest.fetch_extract.submit(settings, first, period)
-                previous = registry.read_previous_state(settings, period, base)  # meanwhile
-                recorded = registry.read_answers(settings, period)
-                fetched = {first: first_future.result()}
-                fetch_futures = {
-                    s: ingest.fetch_extract.submit(settings, s, period) for s in others
-                }
-                verification_file = results_future.result()
-
-            # 2. validate (the other downloads finish in this stage) ---------------------------
-            with progress.stage("validate"):
-                validations = {}
-                for source in Source:
-                    if source not in fetched:
-                        fetched[source] = fetch_futures[source].result()
-                    validations[source] = validate.validate_with_cache(
-                        settings,
-                        source,
-                        period,
-                        fetched[source],
-                        previous.previous_rows.get(str(source)),
-                        str(source) in accepted,
-                        force,
-                    )
-                failed = [v for v in validations.values() if not v.usable]
-                if failed:
-                    sources = tuple(v.source for v in failed)
-                    where = outcome.where_read()
-                    report.publish_validation_failure(
-                        settings, period, list(validations.values()),
-                        outcome.accept_advice(period, sources, where), where,
-                    )  # fmt: skip
-                    raise ValidationFailed(
-                        f"nothing was published for {period}: "
-                        + "; ".join(v.failure_message for v in failed),
-                        sources=sources,
-                    )
-
-            # 3 and 4: in this process, or on partitions by NIK (settings.scale) --------------
-            with (
-                partitioned.partition_run(settings.scale) as partitions,
-                ThreadPoolExecutor(1, thread_name_prefix="baseline-reader") as reader,
-                nik_memo(),  # this period's NIK columns: parsed to keys once for 3 and 4
-            ):
-                # the previous period's baseline (Parquet) is read while reconciliation runs:
-                # Arrow's reader releases the GIL, and stage 4 needs it first
-                baseline_future = reader.submit(
-                    reconcile.load_frames, settings, previous.previous_period,
-                    previous.previous_digests, columns=COMPARED_COLUMNS,
-                )  # fmt: skip
-                # 3. reconcile -------------------------------------------------------------
-                with progress.stage("reconcile"):
-                    digests = {str(s): v.sha256 for s, v in validations.items()}
-                    frames = reconcile.load_frames(settings, period, digests)
-                    # the cases as of the end of the base release (not the latest state)
-                    all_cases = registry.read_cases(settings, previous.previous_release_id)
-                    verification = publish.read_verification(
-                        settings, period, verification_file, all_cases, recorded
-                    )
-                    result = partitions.reconcile(
-                        period, frames, params, previous.terminated_kpjs, verification.verified
-                    )
-                    # what BPJS bills against the registry: needs the extracts' rows
-                    money = reconcile.money_view(
-                        period, frames, result.entries, previous.terminated_kpjs, params
-                    )
-
-                # 4. changes and cases -----------------------------------------------------
-                with progress.stage("changes"):
-                    baseline = baseline_future.result()
-                    changes = partitions.detect_changes(
-                        period, baseline, frames, result.entries, params
-                    )
-                    open_cases = publish.still_open(all_cases, verification)
-                    plan = reconcile.plan_period_cases(
-                        period, open_cases, result.entries, changes, params, all_cases
-                    )
-                # publishing needs none of the extracts' rows: drop them before it renders
-                # the outbox and the COPY text (the run's other memory peak)
-                del frames, baseline, baseline_future
-                validate.forget_accepted()
-
-            # 5. publish (database + outbox, atomically) and 6. report -----------------------
-            with progress.stage("publish"):
-                if verification_file is not None:
-                    digests["verifikasi"] = verification_file.sha256
-                if verification.recorded_sha256 is not None:
-                    digests["verifikasi_staged"] = verification.recorded_sha256
-                summary = publish.publish_period(
-                    settings,
-                    period,
-                    result,
-                    changes,
-                    plan,
-                    verification,
-                    list(validations.values()),
-                    digests,
-                    accepted,
-                    force,
-                    money,
-                    previous.previous_release_id,
-                    previous.base_label,
-                )
-            summary.deliveries = repaired.line()
-            with progress.stage("report"):
-                summary.timings = list(progress.timings)
-                report.publish_run_artifacts(summary, settings)
-                history.announce_stale_releases(summary)  # after the commit
-            summary.timings = list(progress.timings)
-
-            # re-verification: its own flow run ---------------------------------------------
-            if summary.status == ReleaseStatus.PUBLISHED and summary.needs_reverification:
-                if settings.mode == "server":
-                    # the re-verification deployment's trigger starts reverify-YYYY-MM from this
-                    publish.announce_population_change(summary)
-                else:
-                    from flows.reverification import reverification
-
-                    reverification(period=period, config=config)
-        finally:
-            validate.forget_accepted()  # the run's frames are not kept in memory after it
-    logger.info(summary.headline())
+    with run_memory(settings.scale.arrow_memory_pool), AcceptedRows(period) as rows:
+        run = MonthlyRun(
+            settings=settings, period=period, config=config, force=force,
+            accepted=sorted({Source(s).value for s in (accept_flagged or [])}),
+            base=base, params=rule_parameters(settings),
+            progress=StageProgress(period, list(STAGES)), rows=rows, repaired=repaired,
+        )  # fmt: skip
+        downloads = _download(run)
+        validations = _validate(run, downloads)
+        reconciled = _reconcile_and_detect(run, downloads, validations)
+        summary = _publish(run, downloads, reconciled)
+        _report(run, summary)
+        _start_reverification(run, summary)
+    get_run_logger().info(summary.headline())
     if cascade:
-        from flows.backfill import run_in_order
-
         later = history.stale_periods_after(settings, period)
         summary.cascade = run_in_order(
-            later, config=config, what=f"the cascade after {period} v{summary.version}"
-        )
+            later, monthly_reconciliation, config=config,
+            what=f"the cascade after {period} v{summary.version}",
+        )  # fmt: skip
     return summary
+
+
+def _download(run: MonthlyRun) -> Downloads:
+    """1. Dukcapil, the largest extract and the first validated, is downloaded alone at
+    the link's full speed; the others download while it is being validated. Meanwhile:
+    the kelurahan's results file and the base release's state."""
+    settings, period = run.settings, run.period
+    first, *others = Source  # validated in this order: the largest first (memory)
+    with run.progress.stage("download"):
+        results_future = ingest.fetch_verification_results.submit(settings, period)
+        first_future = ingest.fetch_extract.submit(settings, first, period)
+        previous = registry.read_previous_state(settings, period, run.base)  # meanwhile
+        recorded = registry.read_answers(settings, period)
+        fetched = {first: first_future.result()}
+        pending = {s: ingest.fetch_extract.submit(settings, s, period) for s in others}
+        verification_file = results_future.result()
+    return Downloads(fetched, pending, verification_file, previous, recorded)
+
+
+def _validate(run: MonthlyRun, downloads: Downloads) -> dict[Source, ValidatedExtract]:
+    """2. Validate every extract (the other downloads finish in this stage); a failed
+    extract that no operator accepted stops the run here, nothing published."""
+    with run.progress.stage("validate"):
+        validations = {}
+        for source in Source:
+            fetched = downloads.fetched.get(source) or downloads.pending[source].result()
+            validations[source] = validate.validate_with_cache(
+                run.settings, source, run.period, fetched,
+                downloads.previous.previous_rows.get(str(source)),
+                str(source) in run.accepted, run.force, run.rows,
+            )  # fmt: skip
+        report.refuse_failed_validations(run.settings, run.period, list(validations.values()))
+    return validations
+
+
+def _reconcile_and_detect(
+    run: MonthlyRun, downloads: Downloads, validations: dict[Source, ValidatedExtract]
+) -> Reconciled:
+    """3. Reconcile (and the money view) and 4. detect changes and plan the cases: in
+    this process, or on partitions by NIK (``settings.scale``). The extracts' rows are let
+    go when this returns: publishing needs none of them."""
+    settings, period, previous = run.settings, run.period, downloads.previous
+    digests = {str(s): v.sha256 for s, v in validations.items()}
+    with (
+        partitioned.partition_run(settings.scale) as partitions,
+        # the previous period's baseline (Parquet) is read while reconciliation runs:
+        # Arrow's reader releases the GIL, and stage 4 needs it first
+        in_background(
+            reconcile.load_frames, settings, previous.previous_period,
+            previous.previous_digests, columns=COMPARED_COLUMNS,
+        ) as baseline,
+        nik_memo(),  # this period's NIK columns: parsed to keys once for 3 and 4
+    ):  # fmt: skip
+        with run.progress.stage("reconcile"):
+            frames = reconcile.load_frames(settings, period, digests, accepted_rows=run.rows)
+            # the cases as of the end of the base release (not the latest state)
+            all_cases = registry.read_cases(settings, previous.previous_release_id)
+            verification = read_verification(
+                settings, period, downloads.verification_file, all_cases, downloads.recorded
+            )
+            result = partitions.reconcile(
+                period, frames, run.params, previous.terminated_kpjs, verification.verified
+            )
+            # what BPJS bills against the registry: needs the extracts' rows
+            money = reconcile.money_view(
+                period, frames, result.entries, previous.terminated_kpjs, run.params
+            )
+        with run.progress.stage("changes"):
+            changes = partitions.detect_changes(
+                period, baseline.result(), frames, result.entries, run.params
+            )
+            plan = reconcile.plan_period_cases(
+                period, still_open(all_cases, verification), result.entries, changes,
+                run.params, all_cases,
+            )  # fmt: skip
+    run.rows.drop_frames()  # the outbox and the COPY text are the run's other memory peak
+    return Reconciled(
+        list(validations.values()), digests, result, money, changes, plan, verification
+    )
+
+
+def _publish(run: MonthlyRun, downloads: Downloads, done: Reconciled) -> RunSummary:
+    """5. Publish: the release in one database transaction, the outbox files staged
+    meanwhile and delivered once it has committed."""
+    digests = dict(done.digests)
+    if downloads.verification_file is not None:
+        digests["verifikasi"] = downloads.verification_file.sha256
+    if done.verification.recorded_sha256 is not None:
+        digests["verifikasi_staged"] = done.verification.recorded_sha256
+    with run.progress.stage("publish"):
+        run.rows.wait()  # the release refers to the baselines: they are complete first
+        summary = publish.publish_period(
+            run.settings, run.period, done.result, done.changes, done.plan, done.verification,
+            done.validations, digests, run.accepted, run.force, done.money,
+            downloads.previous.previous_release_id, downloads.previous.base_label,
+        )  # fmt: skip
+    summary.deliveries = run.repaired.line()
+    return summary
+
+
+def _report(run: MonthlyRun, summary: RunSummary) -> None:
+    """6. The run's artifacts in the UI, and the releases it made stale (after the
+    commit)."""
+    with run.progress.stage("report"):
+        summary.timings = list(run.progress.timings)
+        report.publish_run_artifacts(summary, run.settings)
+        history.announce_stale_releases(summary)
+    summary.timings = list(run.progress.timings)
+
+
+def _start_reverification(run: MonthlyRun, summary: RunSummary) -> None:
+    """Re-verification, its own flow run, when the release owes the kelurahan worklists:
+    with a Prefect server, the re-verification deployment's trigger starts it from the
+    event; otherwise as a subflow run here."""
+    if summary.status != PublishStatus.PUBLISHED or not summary.needs_reverification:
+        return
+    if run.settings.mode == "server":
+        publish.announce_population_change(summary)
+    else:
+        from flows.reverification import reverification
+
+        reverification(period=run.period, config=run.config)
 
 
 if __name__ != "flows.monthly":
@@ -318,4 +318,4 @@ if __name__ != "flows.monthly":
     # the flow with every task run it hands to Dask (serialize_context): the workers fail
     # to unpickle it and the run hangs. Export the installed package's flow instead, which
     # pickles by reference to flows.monthly (tests/integration/dask checks it).
-    from flows.monthly import monthly_reconciliation  # noqa: F401
+    from flows.monthly import monthly_reconciliation

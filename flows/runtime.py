@@ -1,31 +1,49 @@
-"""How this process runs flows it starts itself (``sigap run``, ``sigap demo``,
-``sigap bench``)."""
+"""How flows run: the ``period`` parameter's type, the machinery a run's stages sit in
+(memory, background work), and how this process runs flows it starts itself (``sigap
+run``, ``sigap demo``, ``sigap bench``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
 from core.errors import SigapError, TransientError
-from domain.periods import parse_period
+from core.memory import frozen_heap, use_memory_pool
+from domain import periods
 
-__all__ = ["Period", "local_flow_runs", "quiet_data_errors"]
-
-
-def _checked_period(value: str) -> str:
-    parse_period(value)
-    return value
+__all__ = ["Period", "in_background", "local_flow_runs", "quiet_data_errors", "run_memory"]
 
 
 #: the type of a flow's ``period`` parameter: Prefect validates parameters before the run
 #: starts, so a bad value (``'2026-10\n'``, ``'0000-01'``) fails the run with
 #: :func:`~domain.periods.parse_period`'s message, before anything is downloaded and
-#: before the run is named after it
-Period = Annotated[str, AfterValidator(_checked_period)]
+#: before the run is named after it; the flow receives a :class:`domain.periods.Period`
+Period = Annotated[str, AfterValidator(periods.Period)]
+
+
+@contextmanager
+def run_memory(arrow_memory_pool: str) -> Iterator[None]:
+    """The memory regime of a large run: Arrow's allocations from ``arrow_memory_pool``
+    (the setting ``scale.arrow_memory_pool``: freed pages are reused, not handed back to
+    the host), and the run's garbage collections skip the objects the process already
+    had (:func:`core.memory.frozen_heap`)."""
+    use_memory_pool(arrow_memory_pool)
+    with frozen_heap():
+        yield
+
+
+@contextmanager
+def in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[Future]:
+    """Run ``fn(*args, **kwargs)`` in a thread while the block runs (e.g. reading a
+    Parquet baseline: Arrow's reader releases the GIL); the block takes its result from
+    the future. Leaving the block waits for the thread."""
+    with ThreadPoolExecutor(1, thread_name_prefix=getattr(fn, "__name__", "background")) as pool:
+        yield pool.submit(fn, *args, **kwargs)
 
 #: Prefect's loggers of flow and task runs (and of the engine process of a deployment run)
 _RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.engine")
