@@ -205,10 +205,19 @@ def test_the_catalogue_is_complete_in_both_languages():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_text_key_used_by_the_report_exists(language):
+    import importlib
     import inspect
+    import pkgutil
 
-    import reports.release_report as module
+    import reports.release_report as package
 
-    used = set(re.findall(r'text\(\s*"([a-z_]+)"', inspect.getsource(module)))
-    used |= set(re.findall(r"text\(\s*'([a-z_]+)'", inspect.getsource(module)))
+    # the report is a package: read the source of every one of its modules
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    assert len(modules) > 1
+    source = "\n".join(inspect.getsource(module) for module in modules)
+    used = set(re.findall(r'text\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r"text\(\s*'([a-z_]+)'", source))
     assert used and used <= set(TEXTS)
