@@ -6,6 +6,7 @@ digests.
 
 from __future__ import annotations
 
+from domain.periods import compact
 from domain.privacy import mask_nik_series
 from domain.statistics import CoverageStatistics, coverage_statistics
 from reports.release_report.charts import _svg_budget
@@ -110,7 +111,7 @@ def _version_changes(data: ReportData) -> Section | None:
             parts.append(text("history_base_same", lang))
         parts.append("")
         if diff.counts:
-            file = f"perubahan_keputusan_{diff.period.replace('-', '')}_v{diff.to_release.version}.csv"
+            file = f"perubahan_keputusan_{compact(diff.period)}_v{diff.to_release.version}.csv"
             rows = [[change, number(n, lang)] for change, n in diff.counts.items()]
             header = [text("col_decision_change", lang), text("col_people", lang)]
             parts += [
