@@ -63,7 +63,7 @@ elif point == "before-worklists":  # the re-verification flow runs, but writes n
     from tasks import reverify
     reverify.write_release_worklists = die
 elif point == "mid-upload":  # half of the first file's bytes are on the server
-    from connectors import sftp
+    from connectors.sftp import remote  # where SftpSource looks it up
 
     def half_then_die(out, src):
         start = src.tell()
@@ -73,7 +73,7 @@ elif point == "mid-upload":  # half of the first file's bytes are on the server
         out.stat()  # one round trip: the server has written what came before it
         die()
 
-    sftp._send_bytes = half_then_die
+    remote._send_bytes = half_then_die
 else:
     raise SystemExit(f"unknown point {point}")
 
