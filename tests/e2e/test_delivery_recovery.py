@@ -46,8 +46,8 @@ if point == "before-outbox-commit":  # the release is committed; its files are s
     from connectors import delivery
     delivery.commit_staged = die
 elif point == "mid-outbox-commit":  # every checksum and the registry file are moved
-    from connectors import outbox
-    real, moved = outbox._move_into_place, []
+    from connectors.outbox import staging  # where StagedOutbox.commit looks it up
+    real, moved = staging._move_into_place, []
 
     def move(source, target):
         real(source, target)
@@ -55,7 +55,7 @@ elif point == "mid-outbox-commit":  # every checksum and the registry file are m
         if not str(target).endswith(".sha256"):  # every checksum, then the first data file
             die()
 
-    outbox._move_into_place = move
+    staging._move_into_place = move
 elif point == "after-publish":  # published and delivered; the re-verification flow never starts
     import flows.reverification
     flows.reverification.reverification = die
@@ -63,7 +63,7 @@ elif point == "before-worklists":  # the re-verification flow runs, but writes n
     from tasks import reverify
     reverify.write_release_worklists = die
 elif point == "mid-upload":  # half of the first file's bytes are on the server
-    from connectors import sftp
+    from connectors.sftp import remote  # where SftpSource looks it up
 
     def half_then_die(out, src):
         start = src.tell()
@@ -73,7 +73,7 @@ elif point == "mid-upload":  # half of the first file's bytes are on the server
         out.stat()  # one round trip: the server has written what came before it
         die()
 
-    sftp._send_bytes = half_then_die
+    remote._send_bytes = half_then_die
 else:
     raise SystemExit(f"unknown point {point}")
 

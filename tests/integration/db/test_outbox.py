@@ -130,7 +130,7 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError("I/O error (injected)")
 
-    monkeypatch.setattr(ob.os, "fsync", broken_fsync)
+    monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="injected"):
         staged.write_bytes("data.csv", b"payload")
     monkeypatch.undo()
@@ -215,10 +215,11 @@ _KILL_DURING_COMMIT = """
 import os, sys
 from pathlib import Path
 from connectors import outbox as ob
+from connectors.outbox import staging
 
 root, kill_after = Path(sys.argv[1]), int(sys.argv[2])
 moves = []
-real = ob._move_into_place
+real = staging._move_into_place  # the commit calls it there
 
 def move_then_maybe_die(source, target):
     real(source, target)
@@ -226,7 +227,7 @@ def move_then_maybe_die(source, target):
     if len(moves) == kill_after:
         os._exit(9)  # killed: no cleanup, no finally
 
-ob._move_into_place = move_then_maybe_die
+staging._move_into_place = move_then_maybe_die
 staged = ob.Outbox(root).staging("202610_v2")
 staged.write_bytes("registry_202610_v2.csv", b"r" * 1000)
 staged.write_bytes("mutasi_bpjstk_202610_v2.csv", b"m" * 100)

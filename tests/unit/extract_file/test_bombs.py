@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from connectors import extract_file
-from connectors.extract_file import read_extract
+from connectors.extract_file import inflate, read_extract
 from domain.extracts import DUKCAPIL
 from core.errors import FileFormatError
 
@@ -76,7 +76,7 @@ def test_a_first_line_without_a_line_end_is_refused_once_64_kib_are_inflated(tmp
         "add",
         lambda self, chunk: inflated.append(len(chunk)) or add(self, chunk),
     )
-    monkeypatch.setattr(extract_file, "_INFLATE_CHUNK", 4096)
+    monkeypatch.setattr(inflate, "_INFLATE_CHUNK", 4096)
     path = _write(tmp_path, b"A" * (8 << 20))  # 8 MiB in one line
     message = _refusal(path, 1 << 30)
     assert "first line" in message and "65,536 bytes" in message
@@ -91,7 +91,7 @@ def test_a_line_longer_than_32_mib_is_refused_as_soon_as_it_is(tmp_path, monkeyp
         "add",
         lambda self, chunk: inflated.append(len(chunk)) or add(self, chunk),
     )
-    monkeypatch.setattr(extract_file, "_RATIO_AFTER", 1 << 40)  # (X's inflate 1000 times)
+    monkeypatch.setattr(inflate, "_RATIO_AFTER", 1 << 40)  # (X's inflate 1000 times)
     data = _rows(3) + b"X" * (64 << 20) + b"\n"
     message = _refusal(_write(tmp_path, data), 1 << 30)
     assert "line 5 is longer than 33,554,432 bytes" in message
@@ -99,7 +99,7 @@ def test_a_line_longer_than_32_mib_is_refused_as_soon_as_it_is(tmp_path, monkeyp
 
 
 def test_a_file_inflating_far_more_than_an_extract_can_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract_file, "_RATIO_AFTER", 1 << 20)  # the check starts at 1 MiB
+    monkeypatch.setattr(inflate, "_RATIO_AFTER", 1 << 20)  # the check starts at 1 MiB
     data = _rows(1) + (ROW + "\n").encode() * 40_000  # 4.6 MB of one repeated row
     path = _write(tmp_path, data)
     assert len(data) / path.stat().st_size > 100

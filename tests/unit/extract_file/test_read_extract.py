@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import connectors.extract_file as extract_file
-from connectors.extract_file import read_extract, read_plain_csv
+from connectors.extract_file import inflate, read_extract, read_plain_csv, reader, split
 from domain.extracts import DUKCAPIL, LINE, VERIFIKASI
 from core.errors import FileFormatError
 
@@ -31,8 +31,8 @@ def reading(request, monkeypatch):
     these small files reach with a tiny threshold and 7-byte chunks that cut lines apart;
     a file the streamed path cannot take falls back to the whole-text path."""
     if request.param == "streamed":
-        monkeypatch.setattr(extract_file, "_STREAM_AFTER", 1)
-        monkeypatch.setattr(extract_file, "_INFLATE_CHUNK", 7)
+        monkeypatch.setattr(reader, "_STREAM_AFTER", 1)
+        monkeypatch.setattr(inflate, "_INFLATE_CHUNK", 7)
     return request.param
 
 
@@ -215,9 +215,9 @@ def test_a_crlf_file_is_streamed_with_no_line_end_split_between_reads(
     rows = [ROW.replace("0123|", f"{i:04d}|", 1) for i in range(60)]
     lf = _read(tmp_path, "\n".join([HEADER, *rows]) + "\n", name="lf.csv.gz")
     whole_text = []
-    monkeypatch.setattr(extract_file, "_parse", lambda *a: whole_text.append(1) or _PARSE(*a))
+    monkeypatch.setattr(reader, "_parse", lambda *a: whole_text.append(1) or _PARSE(*a))
     first_line_end = len(HEADER) + 2 + len(rows[0])
-    monkeypatch.setattr(extract_file, "_BLOCK_SIZE", first_line_end + 1)
+    monkeypatch.setattr(split, "_BLOCK_SIZE", first_line_end + 1)
     blocks: list[bytes] = []
     original_read = extract_file._StreamedText._read
 
@@ -299,7 +299,7 @@ def test_a_clean_file_is_split_while_it_is_inflated(tmp_path, monkeypatch, readi
     whole_text_reads = []
     parse = extract_file._parse
     monkeypatch.setattr(
-        extract_file, "_parse", lambda *a, **k: whole_text_reads.append(1) or parse(*a, **k)
+        reader, "_parse", lambda *a, **k: whole_text_reads.append(1) or parse(*a, **k)
     )
     raw = _read(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
     assert len(whole_text_reads) == (0 if reading == "streamed" else 1)
