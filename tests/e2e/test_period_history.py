@@ -390,20 +390,66 @@ def test_a_backfill_from_an_empty_registry_equals_three_runs(in_order, e2e_sampl
 
 
 def test_a_backfill_stops_at_the_first_failure(prefect_harness, e2e_sample, tmp_path):
-    from flows.backfill import backfill
+    """Through the command line, as an operator runs it: ``sigap backfill`` stops at the
+    broken September with one clean error line (no traceback) saying what was done and
+    how to continue; after the provider's resend, the advised command finishes the job."""
+    from typer.testing import CliRunner
+
+    from sigap.cli import app
 
     tree = _tree(e2e_sample, tmp_path)
     broken = _file(tree, DUKCAPIL, P2)
-    broken.write_bytes(broken.read_bytes()[:1000])  # a broken transfer, old .sha256 kept
+    original = broken.read_bytes()
+    broken.write_bytes(original[:1000])  # a broken transfer, old .sha256 kept
     config = _config(tmp_path, tree, e2e_sample)
-    with pytest.raises(SequenceStopped) as info:
-        backfill(first=P1, last=P3, config=config)
-    message = str(info.value)
-    assert "stopped at 2026-09" in message and "SHA-256" in message and "ask the provider to resend" in message
+    runner = CliRunner()
+    out = runner.invoke(app, ["backfill", "--from", P1, "--to", P3, "--config", config])
+    assert out.exit_code == 2, out.output
+    assert isinstance(out.exception, SystemExit) and "Traceback" not in out.output
+    message = " ".join(out.output.split())
+    assert message.startswith("error: backfill 2026-08..2026-10 stopped at 2026-09")
+    assert "SHA-256" in message and "ask the provider to resend" in message
     assert "Done: 2026-08 (PUBLISHED v1)" in message and "Not run: 2026-10" in message
     assert "sigap backfill --from 2026-09 --to 2026-10" in message
     engine = _sqlite(tmp_path)
     try:
         assert [r.period for r in registry_db.current_releases(engine)] == [P1]
+    finally:
+        engine.dispose()
+
+    broken.write_bytes(original)  # the provider resends
+    out = runner.invoke(app, ["backfill", "--from", P2, "--to", P3, "--config", config])
+    assert out.exit_code == 0, out.output
+    assert "2026-09" in out.output and "2026-10" in out.output and "PUBLISHED" in out.output
+    engine = _sqlite(tmp_path)
+    try:
+        assert [(r.period, r.version) for r in registry_db.current_releases(engine)] == [
+            (P1, 1), (P2, 1), (P3, 1)
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_sigap_run_cascade_re_runs_the_stale_periods(in_order, e2e_sample, tmp_path):
+    """``sigap run --period P --cascade`` on the command line: after September's corrected
+    resend, one command publishes September v2 and then October v2, which was stale."""
+    from typer.testing import CliRunner
+
+    from flows.monthly import monthly_reconciliation
+    from sigap.cli import app
+
+    tree = _tree(e2e_sample, tmp_path)
+    originals, _ = _send_wrong_september(tree)
+    config = _config(tmp_path, tree, e2e_sample)
+    for period in PERIODS:
+        monthly_reconciliation(period=period, config=config)
+    _resend(originals)
+    out = CliRunner().invoke(app, ["run", "--period", P2, "--cascade", "--local", "--config", config])
+    assert out.exit_code == 0, out.output
+    engine = _sqlite(tmp_path)
+    try:
+        current = {r.period: (r.version, r.stale) for r in registry_db.current_releases(engine)}
+        assert current == {P1: (1, False), P2: (2, False), P3: (2, False)}
+        _assert_same_history(engine, in_order)
     finally:
         engine.dispose()

@@ -241,3 +241,38 @@ def test_every_outbox_csv_kind_is_neutralised(tmp_path):
         assert any(c.startswith("'=1+1") for c in worklist_cells)  # the address
         assert "'-2+3+cmd" in worklist_cells  # a name
         staged.discard()
+
+
+def test_the_other_outbox_csv_files_are_neutralised_too(tmp_path):
+    """The decision changes of a new version (names), the open-data table and its data
+    dictionary, and the finance office's list (a description is the operator's text), as
+    publishing writes them: no cell starts like a formula."""
+    from domain.history import DECISION_CHANGE_COLUMNS, DIFF_ENTRY_COLUMNS, decision_changes
+    from domain.money import FINANCE_COLUMNS, finance_list
+    from domain.open_data import data_dictionary, open_data_table
+    from tests.integration.db.conftest import sample_entries
+
+    entries = sample_entries()
+    entries["nama"] = HOSTILE
+    before = entries[list(DIFF_ENTRY_COLUMNS)].copy()
+    before["decision"] = "WAITLIST"
+    changes = decision_changes(before, entries)[list(DECISION_CHANGE_COLUMNS)]
+    assert len(changes) and set(HOSTILE) & set(changes["nama"])
+    money = pd.DataFrame({column: ["-1", "=2"] for column in FINANCE_COLUMNS})
+    table = open_data_table(entries, "2026-10", 1, 5)
+    with ob.Outbox(tmp_path).staging("t") as staged:
+        files = [
+            staged.write_csv("perubahan_keputusan_202610_v2.csv", changes),
+            staged.write_csv("statistik_202610_v1.csv", table.frame),
+            staged.write_csv("statistik_202610_v1_kamus.csv", data_dictionary(table)),
+            staged.write_csv(
+                "keuangan_202610_v1.csv", finance_list(money, {"=2": "=HYPERLINK(1)", "-1": "@x"})
+            ),
+        ]
+        for path in files:
+            cells = _cells(path)
+            assert len(cells) > 1, path
+            assert not [c for c in cells if c.startswith(FORMULA_START)], path
+        assert "'-2+3+cmd" in _cells(files[0])  # a name, guarded
+        assert "'=HYPERLINK(1)" in _cells(files[3])
+        staged.discard()

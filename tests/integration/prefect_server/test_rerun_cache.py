@@ -60,6 +60,16 @@ def test_rerun_uses_cached_validations_and_force_recomputes(
     assert [(r.version, r.status) for r in releases] == [(1, "SUPERSEDED"), (2, "PUBLISHED")]
     assert releases[0].flow_run_id == str(first.id)
     assert releases[1].flow_run_id == str(forced.id)
+    # three runs named reconcile-2026-08 (v1, nothing new, v2) are told apart in the UI by
+    # their outcome tags and final state messages (issue 18)
+    tags = [set(prefect_api.read_flow_run(r.id).tags) for r in (first, second, forced)]
+    assert "published-v1" in tags[0] and "unchanged" not in tags[0]
+    assert "unchanged" in tags[1] and not any(t.startswith("published") for t in tags[1])
+    assert "published-v2" in tags[2] and "published-v1" not in tags[2] and "unchanged" not in tags[2]
+    assert all({"sigap", f"period:{FIRST_PERIOD}", "mode:server"} <= t for t in tags)
+    assert second.state.message.startswith(f"{FIRST_PERIOD}: same inputs, rules and base release")
+    assert "nothing new published" in second.state.message
+    assert forced.state.message.startswith(f"{FIRST_PERIOD}: published release v2 (id ")
     # the new version announces itself too: its re-verification worklists follow
     reverify = prefect_api.wait_for_reverification(
         served.id_of(prefect_api.REVERIFICATION),
